@@ -1,0 +1,1 @@
+"""Event and bundle contracts shared by the router and the trainer (pydantic v2)."""

@@ -1,0 +1,83 @@
+"""Events the router writes: routed events for the departments and dead-letter records."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from schemas.common import SCHEMA_VERSION, Contract, Department, UtcDatetime
+from schemas.events import InputEvent
+
+Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
+
+RouteReason = Literal["confident", "low_confidence", "out_of_scope"]
+"""Why the event went where it went: triage is reached by low confidence or an out-of-scope label."""
+
+
+class Alternative(Contract):
+    """One of the model's top-k answers."""
+
+    label: str
+    department: Department
+    confidence: Confidence
+
+
+class RoutedEvent(Contract):
+    """An input event with the routing decision attached, published to ``routed.<department>``."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    event: InputEvent
+    department: Department
+    reason: RouteReason
+    label: str = Field(description="The model's top label (an intent or a product).")
+    confidence: Confidence
+    alternatives: list[Alternative] = Field(default_factory=list, max_length=10)
+    model_version: str
+    routed_at: UtcDatetime
+
+
+DeadLetterReason = Literal[
+    "invalid_json",
+    "not_utf8",
+    "unknown_kind",
+    "schema_error",
+    "empty_text",
+    "oversized",
+]
+
+
+class SourcePosition(Contract):
+    """Where a Kafka record was read from: enough to find and replay it."""
+
+    topic: str
+    partition: Annotated[int, Field(ge=0)]
+    offset: Annotated[int, Field(ge=0)]
+
+
+class DeadLetter(Contract):
+    """A message the router could not route, kept whole so it can be fixed and replayed."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    reason: DeadLetterReason
+    error: Annotated[str, Field(max_length=4000)]
+    source: SourcePosition
+    key: str | None = Field(default=None, description="The record key, base64 if it was not UTF-8.")
+    raw: str = Field(description="The record value: UTF-8 text, or base64 when raw_encoding says so.")
+    raw_encoding: Literal["utf-8", "base64"]
+    failed_at: UtcDatetime
+
+    @staticmethod
+    def encode_raw(value: bytes) -> tuple[str, Literal["utf-8", "base64"]]:
+        """The value as text when it is valid UTF-8, else base64, with the encoding used."""
+        try:
+            return value.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            return base64.b64encode(value).decode("ascii"), "base64"
+
+    def raw_bytes(self) -> bytes:
+        """The original record value, byte for byte."""
+        if self.raw_encoding == "base64":
+            return base64.b64decode(self.raw)
+        return self.raw.encode("utf-8")

@@ -1,0 +1,22 @@
+"""``ticket-router``: the service side's console script (serve, demo, predict, broker, schemas)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from service.cli_base import build_parser, run
+
+COMMAND_MODULES = (
+    "service.commands.broker",
+    "service.commands.schemas",
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``ticket-router``."""
+    parser = build_parser(
+        "ticket-router",
+        "Route bank complaints and social posts from Kafka to department topics with a Bi-LSTM classifier.",
+        COMMAND_MODULES,
+    )
+    return run(parser, argv)

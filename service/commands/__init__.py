@@ -1,0 +1,1 @@
+"""Subcommands of ``ticket-router``, one module each with ``register(subparsers)``."""

@@ -1,0 +1,35 @@
+"""The project's exception hierarchy: one root, specific children, one policy point in each loop."""
+
+from __future__ import annotations
+
+
+class TicketRouterError(Exception):
+    """Root of every error this project raises on purpose."""
+
+
+class ConfigError(TicketRouterError):
+    """A setting or command-line option is invalid."""
+
+
+class BrokerError(TicketRouterError):
+    """The embedded broker could not be started, or a broker could not be reached."""
+
+
+class InvalidEventError(TicketRouterError):
+    """An input message cannot be routed; carries a machine-readable reason for the dead-letter record."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class ModelLoadError(TicketRouterError):
+    """A model bundle is missing, corrupt, fails its hash or its smoke test."""
+
+
+class UnroutableLabelError(TicketRouterError):
+    """The model produced a label that has no department in the bundle's manifest."""
+
+
+class DataError(TicketRouterError):
+    """Training or evaluation data is missing or malformed."""

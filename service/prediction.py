@@ -1,0 +1,41 @@
+"""The classifier contract the router depends on: a Protocol and its value objects, free of TensorFlow."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple, Protocol
+
+
+class Scored(NamedTuple):
+    """A label with its department and probability."""
+
+    label: str
+    department: str
+    confidence: float
+
+
+class Prediction(NamedTuple):
+    """The model's answer for one text: the top label and the next best ones (``alternatives``)."""
+
+    label: str
+    department: str
+    confidence: float
+    alternatives: tuple[Scored, ...] = ()
+
+
+class Classifier(Protocol):
+    """Anything that turns a batch of raw texts into predictions, in order (a loaded bundle, a test fake)."""
+
+    @property
+    def version(self) -> str:
+        """The bundle version, carried into every routed event."""
+        ...
+
+    @property
+    def triage_threshold(self) -> float:
+        """Below this confidence a message goes to triage (the bundle's validated default)."""
+        ...
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        """One prediction per text, same order, computed in batches (never one model call per text)."""
+        ...

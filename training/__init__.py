@@ -1,0 +1,1 @@
+"""The training side: classifier training and refresh, and the loan-volume forecaster."""

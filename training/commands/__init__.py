@@ -1,0 +1,1 @@
+"""Subcommands of ``ticket-trainer``, one module each with ``register(subparsers)``."""
