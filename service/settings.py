@@ -1,0 +1,77 @@
+"""The router's configuration: one pydantic-settings class read from ``TICKET_ROUTER_*`` variables."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from schemas.common import DEPARTMENTS
+from service.kafka_config import KafkaSettings
+from service.paths import default_classifier_registry
+
+ENV_PREFIX = "TICKET_ROUTER_"
+
+
+class RouterSettings(KafkaSettings):
+    """Everything ``ticket-router serve`` needs; every field is ``TICKET_ROUTER_<NAME>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
+
+    group_id: str = Field(default="ticket-router", min_length=1, description="Consumer group shared by replicas.")
+    input_topics: Annotated[list[str], NoDecode] = Field(
+        default=["tickets.complaints", "tickets.social"], description="Comma-separated input topics."
+    )
+    routed_topic_prefix: str = Field(default="routed.", description="Routed topics are <prefix><department>.")
+    dlq_topic: str = Field(default="tickets.dlq", min_length=1, description="Dead-letter topic.")
+    delivery: Literal["exactly_once", "at_least_once"] = Field(
+        default="exactly_once",
+        description="exactly_once uses Kafka transactions; at_least_once commits offsets after acknowledged sends.",
+    )
+    transactional_id: str | None = Field(
+        default=None, description="Transactional id prefix (default: <group_id>-<host>-<pid>); unique per replica."
+    )
+    batch_size: int = Field(default=256, ge=1, le=10_000, description="Most records per micro-batch.")
+    batch_wait_ms: int = Field(default=20, ge=0, le=10_000, description="Longest wait to fill a micro-batch.")
+    triage_threshold: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Confidence below which events go to triage (default: the bundle's)."
+    )
+    top_k: int = Field(default=3, ge=1, le=10, description="Alternatives carried in each routed event.")
+    max_message_bytes: int = Field(default=1_000_000, ge=1024, description="Larger records are dead-lettered.")
+    registry: Path = Field(default_factory=default_classifier_registry, description="Model registry folder.")
+    model_path: Path | None = Field(default=None, description="Serve this bundle instead of the registry's current.")
+    reload_interval_s: float = Field(default=10.0, gt=0, description="How often the registry is checked.")
+    http_host: str = Field(default="0.0.0.0", description="Address of /metrics, /healthz and /readyz.")  # noqa: S104
+    http_port: int = Field(default=9100, ge=0, le=65535, description="Port of the HTTP endpoints; 0 picks a free one.")
+    shutdown_timeout_s: float = Field(default=30.0, gt=0, description="Longest drain on SIGTERM.")
+    reconnect_backoff_max_s: float = Field(default=10.0, gt=0, description="Longest wait between reconnects.")
+
+    @field_validator("input_topics", mode="before")
+    @classmethod
+    def _split_topics(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [t.strip() for t in value.split(",") if t.strip()]
+        return value
+
+    @field_validator("input_topics")
+    @classmethod
+    def _some_topics(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("at least one input topic is needed")
+        return value
+
+    def routed_topic(self, department: str) -> str:
+        """The topic of one department."""
+        return f"{self.routed_topic_prefix}{department}"
+
+    def output_topics(self) -> list[str]:
+        """Every topic the router writes: one per department and the dead-letter topic."""
+        return [self.routed_topic(d) for d in DEPARTMENTS] + [self.dlq_topic]
+
+    def transactional_id_for(self) -> str:
+        """This replica's transactional id."""
+        return self.transactional_id or f"{self.group_id}-{socket.gethostname()}-{os.getpid()}"

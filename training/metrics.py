@@ -1,0 +1,63 @@
+"""The trainer service's Prometheus metrics, created on an injected registry."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+NAMESPACE = "ticket_trainer"
+
+
+class TrainerMetrics:
+    """Corrections, refresh runs and their outcomes, training time, model scores and the loan forecast."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        ns = NAMESPACE
+        self.corrections = Counter(
+            "corrections_received",
+            "Agents' corrections read from the feedback topic.",
+            ["outcome"],
+            namespace=ns,
+            registry=registry,
+        )
+        self.refresh_runs = Counter(
+            "refresh_runs",
+            "Model refresh runs by outcome (promoted, rejected, failed).",
+            ["outcome"],
+            namespace=ns,
+            registry=registry,
+        )
+        self.training_seconds = Histogram(
+            "training_seconds",
+            "Wall time of one training run.",
+            buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600),
+            namespace=ns,
+            registry=registry,
+        )
+        self.model_score = Gauge(
+            "model_score",
+            "Validation scores of the last comparison.",
+            ["role", "metric"],
+            namespace=ns,
+            registry=registry,
+        )
+        self.current_model = Gauge(
+            "current_model_info",
+            "The registry's current version (value 1).",
+            ["version"],
+            namespace=ns,
+            registry=registry,
+        )
+        self.forecast = Gauge(
+            "loan_forecast",
+            "Latest loan forecast for the next days.",
+            ["series", "horizon_days", "bound"],
+            namespace=ns,
+            registry=registry,
+        )
+        self.forecasts_published = Counter(
+            "forecasts_published", "Forecasts published to the forecast topic.", namespace=ns, registry=registry
+        )
+        self.loans_received = Counter(
+            "loans_received", "Loan events read from loans.created.", ["outcome"], namespace=ns, registry=registry
+        )
