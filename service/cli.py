@@ -8,7 +8,9 @@ from service.cli_base import build_parser, run
 
 COMMAND_MODULES = (
     "service.commands.broker",
+    "service.commands.demo",
     "service.commands.schemas",
+    "service.commands.serve",
 )
 
 

@@ -1,0 +1,66 @@
+"""Assembles the router from its settings: metrics, HTTP endpoints, model watcher and the loop."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry
+
+from service.errors import ModelLoadError
+from service.health import HealthServer
+from service.metrics import RouterMetrics
+from service.model_watch import ModelWatcher
+from service.prediction import Classifier
+from service.router import Router
+from service.settings import RouterSettings
+
+logger = logging.getLogger(__name__)
+
+
+def load_classifier(path: Path) -> Classifier:
+    """Load and verify a bundle directory (TensorFlow is imported here, not at start-up of the CLI)."""
+    from service.bundle import load_bundle
+
+    return load_bundle(path)
+
+
+class RouterApp:
+    """One router process: build with settings, ``load_model()``, then ``run()`` until stopped."""
+
+    def __init__(self, settings: RouterSettings, registry: CollectorRegistry | None = None) -> None:
+        self.settings = settings
+        self.registry = registry or CollectorRegistry()
+        self.metrics = RouterMetrics(self.registry)
+        self.watcher = ModelWatcher(self._resolve_model, load_classifier, self.metrics, settings.reload_interval_s)
+        self.router = Router(settings, self.watcher, self.metrics)
+        self.http = HealthServer(
+            settings.http_host, settings.http_port, self.registry, alive=self.router.alive, ready=self.router.ready
+        )
+
+    def _resolve_model(self) -> Path:
+        if self.settings.model_path is not None:
+            return self.settings.model_path
+        from service.registry import ModelRegistry
+
+        return ModelRegistry(self.settings.registry).current_path()
+
+    def load_model(self) -> None:
+        """Load the first model; raises :class:`ModelLoadError` with the reason when none can serve."""
+        try:
+            self.watcher.load_initial()
+        except ModelLoadError:
+            raise
+        except OSError as exc:
+            raise ModelLoadError(f"cannot read the model: {exc}") from exc
+
+    def run(self) -> None:
+        """Serve HTTP, watch the registry and route until the router is stopped."""
+        with contextlib.ExitStack() as stack:
+            self.http.start()
+            stack.callback(self.http.stop)
+            if self.settings.model_path is None:
+                self.watcher.start()
+                stack.callback(self.watcher.stop)
+            self.router.run()

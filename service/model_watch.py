@@ -1,0 +1,134 @@
+"""Hot reload: find the current bundle, load and smoke-test new ones off the hot path, swap between batches."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from schemas.common import DEPARTMENTS
+from service.errors import ModelLoadError
+from service.metrics import RouterMetrics
+from service.prediction import Classifier
+
+logger = logging.getLogger(__name__)
+
+SMOKE_TEXTS = (
+    "I was charged twice on my credit card",
+    "my mortgage payment was not applied",
+    "what's the weather tomorrow",
+    "",
+)
+
+Loader = Callable[[Path], Classifier]
+Resolver = Callable[[], Path]
+
+
+def smoke_test(classifier: Classifier) -> None:
+    """A new model must answer a fixed batch sensibly before it may serve; raises :class:`ModelLoadError`."""
+    try:
+        predictions = classifier.predict(list(SMOKE_TEXTS))
+    except Exception as exc:  # noqa: BLE001 - any failure of a candidate model is a refusal, never a crash
+        raise ModelLoadError(f"smoke test failed: {type(exc).__name__}: {exc}") from exc
+    if len(predictions) != len(SMOKE_TEXTS):
+        raise ModelLoadError(f"smoke test: {len(predictions)} predictions for {len(SMOKE_TEXTS)} texts")
+    for p in predictions:
+        if p.department not in DEPARTMENTS or not 0.0 <= p.confidence <= 1.0:
+            raise ModelLoadError(f"smoke test: invalid prediction {p.label!r} → {p.department!r} ({p.confidence})")
+
+
+def _fingerprint(path: Path) -> tuple[str, int]:
+    """Identifies a bundle directory's content well enough to notice it was replaced."""
+    stamps = [f.stat().st_mtime_ns for f in path.iterdir() if f.is_file()] if path.is_dir() else []
+    return str(path.resolve()), max(stamps, default=0)
+
+
+class ModelWatcher:
+    """Keeps the classifier in service current; a bundle that fails to load is refused and remembered."""
+
+    def __init__(self, resolve: Resolver, load: Loader, metrics: RouterMetrics, interval_s: float) -> None:
+        self._resolve = resolve
+        self._load = load
+        self._metrics = metrics
+        self._interval_s = interval_s
+        self._lock = threading.Lock()
+        self._pending: Classifier | None = None
+        self._serving_key: tuple[str, int] | None = None
+        self._refused: set[tuple[str, int]] = set()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.current: Classifier | None = None
+
+    def load_initial(self) -> Classifier:
+        """Load the current bundle now; raises :class:`ModelLoadError` when there is none that works."""
+        candidate = self._try_load()
+        if candidate is None:
+            raise ModelLoadError(f"no loadable model at {self._safe_resolve() or 'the registry'} (see the log)")
+        self._pending = None
+        self._install(candidate)
+        return candidate
+
+    def start(self) -> None:
+        """Check for new versions in a background thread every ``interval_s``."""
+        self._thread = threading.Thread(target=self._watch, name="model-watch", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop watching (idempotent)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def swap_if_ready(self) -> Classifier | None:
+        """Between batches: put a freshly loaded model in service; returns it, or None when nothing changed."""
+        with self._lock:
+            candidate, self._pending = self._pending, None
+        if candidate is not None:
+            self._install(candidate)
+        return candidate
+
+    def check_now(self) -> None:
+        """Look for a new version once (the watcher thread calls this on its schedule)."""
+        candidate = self._try_load()
+        if candidate is not None:
+            with self._lock:
+                self._pending = candidate
+
+    def _install(self, classifier: Classifier) -> None:
+        previous = self.current.version if self.current else None
+        self.current = classifier
+        self._metrics.set_model(classifier.version)
+        logger.info("model %s in service (was %s)", classifier.version, previous)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            self.check_now()
+
+    def _safe_resolve(self) -> Path | None:
+        try:
+            return self._resolve()
+        except (OSError, ModelLoadError) as exc:
+            logger.warning("cannot resolve the current model: %s", exc)
+            return None
+
+    def _try_load(self) -> Classifier | None:
+        path = self._safe_resolve()
+        if path is None:
+            return None
+        key = _fingerprint(path)
+        if key == self._serving_key or key in self._refused:
+            return None
+        try:
+            candidate = self._load(path)
+            smoke_test(candidate)
+        except ModelLoadError as exc:
+            self._refused.add(key)
+            self._metrics.model_reloads.labels(outcome="refused").inc()
+            logger.error("refused model bundle %s: %s; the model in service keeps serving", path, exc)
+            return None
+        self._serving_key = key
+        self._metrics.model_reloads.labels(outcome="loaded").inc()
+        logger.info("loaded model %s from %s", candidate.version, path)
+        return candidate

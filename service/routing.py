@@ -1,0 +1,91 @@
+"""Routing decisions and output records: plain functions, no Kafka and no TensorFlow."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import NamedTuple
+
+from schemas.common import TRIAGE
+from schemas.events import ComplaintEvent, SocialPostEvent
+from schemas.outputs import Alternative, DeadLetter, RoutedEvent, RouteReason, SourcePosition
+from service.errors import InvalidEventError
+from service.prediction import Prediction
+
+MODEL_VERSION_HEADER = "model-version"
+REASON_HEADER = "route-reason"
+
+
+class InRecord(NamedTuple):
+    """The parts of a consumed Kafka record the router uses."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    timestamp_ms: int
+
+
+class OutRecord(NamedTuple):
+    """A record to produce."""
+
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: list[tuple[str, bytes]]
+
+
+def decide(prediction: Prediction, threshold: float) -> tuple[str, RouteReason]:
+    """Department and reason: out-of-scope labels and low confidence go to triage."""
+    if prediction.department == TRIAGE:
+        return TRIAGE, "out_of_scope"
+    if prediction.confidence < threshold:
+        return TRIAGE, "low_confidence"
+    return prediction.department, "confident"
+
+
+def routed_record(
+    event: ComplaintEvent | SocialPostEvent,
+    prediction: Prediction,
+    threshold: float,
+    model_version: str,
+    topic_prefix: str,
+    now: datetime,
+) -> tuple[OutRecord, RoutedEvent]:
+    """The routed event for one classified input, keyed by event id, with the model version in a header."""
+    department, reason = decide(prediction, threshold)
+    routed = RoutedEvent(
+        event=event,
+        department=department,
+        reason=reason,
+        label=prediction.label,
+        confidence=min(max(prediction.confidence, 0.0), 1.0),
+        alternatives=[
+            Alternative(label=a.label, department=a.department, confidence=min(max(a.confidence, 0.0), 1.0))
+            for a in prediction.alternatives
+        ],
+        model_version=model_version,
+        routed_at=now,
+    )
+    headers = [(MODEL_VERSION_HEADER, model_version.encode()), (REASON_HEADER, reason.encode())]
+    record = OutRecord(
+        f"{topic_prefix}{department}", event.event_id.encode(), routed.model_dump_json().encode(), headers
+    )
+    return record, routed
+
+
+def dead_letter_record(record: InRecord, error: InvalidEventError, dlq_topic: str, now: datetime) -> OutRecord:
+    """The dead-letter record for an input that cannot be routed; keeps the raw value and key whole."""
+    raw, encoding = DeadLetter.encode_raw(record.value or b"")
+    key = None if record.key is None else DeadLetter.encode_raw(record.key)[0]
+    letter = DeadLetter(
+        reason=error.reason,
+        error=str(error)[:4000],
+        source=SourcePosition(topic=record.topic, partition=record.partition, offset=record.offset),
+        key=key,
+        raw=raw,
+        raw_encoding=encoding,
+        failed_at=now,
+    )
+    headers = [("dlq-reason", error.reason.encode())]
+    return OutRecord(dlq_topic, record.key, letter.model_dump_json().encode(), headers)

@@ -1,0 +1,68 @@
+"""A batch yields one output per input, in order, with one model call; triage and DLQ decisions are right."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from schemas.outputs import DeadLetter, RoutedEvent
+from service.pipeline import BatchPolicy, process_batch
+from service.prediction import Prediction
+from service.routing import InRecord, decide
+from tests.unit.fakes import KeywordClassifier
+
+NOW = datetime(2026, 11, 24, tzinfo=UTC)
+POLICY = BatchPolicy(topic_prefix="routed.", dlq_topic="tickets.dlq", max_message_bytes=10_000)
+
+
+def _event(i: int, text: str) -> bytes:
+    return json.dumps(
+        {"kind": "complaint", "event_id": f"e{i}", "text": text, "created_at": "2026-11-24T00:00:00Z"}
+    ).encode()
+
+
+def _records(values: list[bytes | None]) -> list[InRecord]:
+    return [InRecord("tickets.complaints", 0, i, f"e{i}".encode(), v, 0) for i, v in enumerate(values)]
+
+
+def test_decide_sends_out_of_scope_and_unsure_to_triage() -> None:
+    assert decide(Prediction("oos", "triage", 0.99), 0.5) == ("triage", "out_of_scope")
+    assert decide(Prediction("fee", "cards", 0.49), 0.5) == ("triage", "low_confidence")
+    assert decide(Prediction("fee", "cards", 0.5), 0.5) == ("cards", "confident")
+
+
+def test_every_record_yields_one_output_in_order() -> None:
+    values = [_event(0, "my card"), b"{bad", _event(2, "mortgage late"), _event(3, "hello there"), b"\xff"]
+    classifier = KeywordClassifier()
+    result = process_batch(_records(values), classifier, POLICY, NOW)
+    assert classifier.calls == [3], "valid events are classified in one call"
+    topics = [o.topic for o in result.outgoing]
+    assert topics == ["routed.cards", "tickets.dlq", "routed.mortgages", "routed.triage", "tickets.dlq"]
+    assert result.dead_letter_reasons == ["invalid_json", "not_utf8"]
+    routed = RoutedEvent.model_validate_json(result.outgoing[0].value)
+    assert routed.event.event_id == "e0" and routed.model_version == "fake-1"
+    assert routed.alternatives[0].department == "payments"
+    assert result.outgoing[0].key == b"e0"
+    assert ("model-version", b"fake-1") in result.outgoing[0].headers
+    unsure = RoutedEvent.model_validate_json(result.outgoing[3].value)
+    assert unsure.reason == "low_confidence" and unsure.label == "unknown"
+
+
+def test_dead_letter_keeps_source_position_and_raw_bytes() -> None:
+    raw = b"\xff\xfe not utf8"
+    result = process_batch([InRecord("tickets.social", 3, 41, b"\xfe", raw, 0)], KeywordClassifier(), POLICY, NOW)
+    letter = DeadLetter.model_validate_json(result.outgoing[0].value)
+    assert (letter.source.topic, letter.source.partition, letter.source.offset) == ("tickets.social", 3, 41)
+    assert letter.raw_bytes() == raw and letter.reason == "not_utf8"
+
+
+def test_threshold_override_wins_over_the_classifier() -> None:
+    strict = BatchPolicy(topic_prefix="routed.", dlq_topic="dlq", max_message_bytes=10_000, threshold=0.95)
+    result = process_batch(_records([_event(0, "card lost")]), KeywordClassifier(), strict, NOW)
+    assert result.outgoing[0].topic == "routed.triage"
+
+
+def test_all_invalid_batch_makes_no_model_call() -> None:
+    classifier = KeywordClassifier()
+    result = process_batch(_records([b"{", None]), classifier, POLICY, NOW)
+    assert classifier.calls == [] and len(result.outgoing) == 2
