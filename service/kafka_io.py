@@ -99,8 +99,12 @@ class RouterClients:
         ]
 
     def assigned(self) -> bool:
-        """Whether this replica owns any partition right now."""
-        return bool(self.consumer is not None and self.consumer.assignment())
+        """Whether this replica owns partitions and can reach its group coordinator right now."""
+        consumer = self.consumer
+        if consumer is None or not consumer.assignment():
+            return False
+        # kafka-python keeps the last assignment while the broker is away; a lost coordinator tells.
+        return not consumer._coordinator.coordinator_unknown()
 
     def deliver(self, records: Sequence[InRecord], outgoing: Sequence[OutRecord]) -> bool:
         """Publish ``outgoing`` and commit the batch's offsets; True when committed, False when it must be redone."""

@@ -1,0 +1,101 @@
+"""Throughput end to end through the real router vs the model-only ceiling and a naive per-message router.
+
+Run inside the project's environment: ``.venv/bin/python benchmarks/throughput.py [--short N] [--long N]``.
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.harness import OutputCollector, event_bytes, load_texts, percentile, producer, routers, stack  # noqa: E402
+from service.bundle import load_bundle  # noqa: E402
+from service.paths import default_classifier_registry  # noqa: E402
+from service.registry import ModelRegistry  # noqa: E402
+
+
+def model_ceiling(classifier: object, texts: list[str], batch: int = 256) -> float:
+    """Events/s of batched inference alone (cleaning included), the best a router could do."""
+    predict = classifier.predict  # type: ignore[attr-defined]
+    predict(texts[:batch])  # warm up the traced function
+    start = time.perf_counter()
+    for i in range(0, len(texts), batch):
+        predict(texts[i : i + batch])
+    return len(texts) / (time.perf_counter() - start)
+
+
+def naive_rate(bundle_path: Path, texts: list[str]) -> float:
+    """Events/s of the tutorial's router: one ``model.predict`` call per message."""
+    import keras
+    import numpy as np
+
+    from service.bundle import clean_for_model
+
+    manifest = json.loads((bundle_path / "manifest.json").read_text())
+    model = keras.saving.load_model(bundle_path / manifest["model_file"], compile=False)
+    model.predict(np.array([clean_for_model(texts[0], manifest)]), verbose=0)
+    start = time.perf_counter()
+    for text in texts:
+        model.predict(np.array([clean_for_model(text, manifest)]), verbose=0)
+    return len(texts) / (time.perf_counter() - start)
+
+
+def end_to_end(kind: str, texts: list[str]) -> dict[str, float]:
+    """Produce ``texts`` as events to a running router; routed events/s and latency percentiles."""
+    with stack() as s, routers(s, 1):
+        collector = OutputCollector(s)
+        send = producer(s.kafka)
+        sent_at: dict[str, float] = {}
+        start = time.time()
+        for i, text in enumerate(texts):
+            sent_at[f"b{i}"] = time.time() * 1000
+            send.send(s.input_topic, key=f"b{i}".encode(), value=event_bytes(f"b{i}", text, kind))
+        send.flush()
+        collector.collect(len(texts), timeout_s=600)
+        last = max(collector.timestamps.values(), default=start * 1000) / 1000
+        latencies = [collector.timestamps[k] - sent_at[k] for k in collector.timestamps if k in sent_at]
+        collector.close()
+        send.close()
+    return {
+        "events": len(texts),
+        "routed": collector.count,
+        "events_per_s": collector.count / max(1e-9, last - start),
+        "p50_ms": percentile(latencies, 50),
+        "p95_ms": percentile(latencies, 95),
+        "p99_ms": percentile(latencies, 99),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--short", type=int, default=20_000, help="short social-style events (default 20000)")
+    parser.add_argument("--long", type=int, default=4_000, help="long complaint narratives (default 4000)")
+    parser.add_argument("--naive", type=int, default=300, help="messages for the naive router (default 300)")
+    args = parser.parse_args()
+
+    bundle_path = ModelRegistry(default_classifier_registry()).current_path()
+    classifier = load_bundle(bundle_path)
+    short, long = load_texts("short", args.short), load_texts("long", args.long)
+    result: dict[str, object] = {"model_version": classifier.version}
+    result["short_model_ceiling_per_s"] = model_ceiling(classifier, short)
+    result["long_model_ceiling_per_s"] = model_ceiling(classifier, long)
+    result["naive_events_per_s"] = naive_rate(bundle_path, short[: args.naive])
+    short_e2e, long_e2e = end_to_end("short", short), end_to_end("long", long)
+    result["short_events_per_s"] = short_e2e["events_per_s"]
+    result["long_events_per_s"] = long_e2e["events_per_s"]
+    result["short"] = short_e2e
+    result["long"] = long_e2e
+    result["short_ratio_to_ceiling"] = short_e2e["events_per_s"] / result["short_model_ceiling_per_s"]  # type: ignore[operator]
+    result["long_ratio_to_ceiling"] = long_e2e["events_per_s"] / result["long_model_ceiling_per_s"]  # type: ignore[operator]
+    result["short_speedup_over_naive"] = short_e2e["events_per_s"] / result["naive_events_per_s"]  # type: ignore[operator]
+    print(json.dumps(result, indent=2, sort_keys=True))  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()
