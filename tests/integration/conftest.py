@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from service.broker import EmbeddedBroker
 from service.kafka_config import KafkaSettings
+from tests.integration.router_process import RouterProcess
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +34,19 @@ def unique_name() -> Callable[[str], str]:
         return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
     return make
+
+
+@pytest.fixture
+def start_router(
+    broker: EmbeddedBroker, tmp_path: Path, console_script: Callable[[str], Path]
+) -> Iterator[Callable[..., RouterProcess]]:
+    started: list[RouterProcess] = []
+
+    def start(env: dict[str, str], name: str = "router") -> RouterProcess:
+        proc = RouterProcess(console_script("ticket-router"), broker.bootstrap, env, tmp_path / f"{name}.log")
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.kill()

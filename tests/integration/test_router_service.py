@@ -38,20 +38,6 @@ TEXTS = [
 RouterFactory = Callable[..., RouterProcess]
 
 
-@pytest.fixture
-def start_router(broker: EmbeddedBroker, tmp_path: Path, console_script: Callable[[str], Path]) -> RouterFactory:
-    started: list[RouterProcess] = []
-
-    def start(env: dict[str, str], name: str = "router") -> RouterProcess:
-        proc = RouterProcess(console_script("ticket-router"), broker.bootstrap, env, tmp_path / f"{name}.log")
-        started.append(proc)
-        return proc
-
-    yield start  # type: ignore[misc]
-    for proc in started:
-        proc.kill()
-
-
 def _env(topics: Topics, group: str, **extra: str) -> dict[str, str]:
     return {**topics.env(), "TICKET_ROUTER_GROUP_ID": group, **extra}
 
