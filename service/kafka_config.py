@@ -22,13 +22,17 @@ class KafkaSettings(BaseSettings):
     bootstrap_servers: str = Field(
         default="127.0.0.1:9092", description="Comma-separated host:port list of Kafka brokers."
     )
-    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
-    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
-    sasl_username: str | None = None
-    sasl_password: SecretStr | None = None
-    ssl_cafile: Path | None = None
-    ssl_certfile: Path | None = None
-    ssl_keyfile: Path | None = None
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT", description="PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL."
+    )
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = Field(
+        default=None, description="PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (with SASL_*)."
+    )
+    sasl_username: str | None = Field(default=None, description="SASL user.")
+    sasl_password: SecretStr | None = Field(default=None, description="SASL password (secret: never logged).")
+    ssl_cafile: Path | None = Field(default=None, description="CA bundle to verify the brokers.")
+    ssl_certfile: Path | None = Field(default=None, description="Client certificate (mutual TLS).")
+    ssl_keyfile: Path | None = Field(default=None, description="Client key (mutual TLS).")
 
     @field_validator("bootstrap_servers")
     @classmethod

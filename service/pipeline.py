@@ -24,6 +24,8 @@ class BatchPolicy:
     max_message_bytes: int
     threshold: float | None = None
     """Overrides the classifier's own threshold when set."""
+    top_k: int = 3
+    """Alternatives kept in each routed event."""
 
 
 @dataclass
@@ -57,6 +59,7 @@ def process_batch(
             raise RuntimeError(f"the classifier returned {len(predictions)} predictions for {len(valid)} texts")
         threshold = classifier.triage_threshold if policy.threshold is None else policy.threshold
         for (i, event), prediction in zip(valid, predictions, strict=True):
+            prediction = prediction._replace(alternatives=prediction.alternatives[: policy.top_k])
             out, routed = routed_record(event, prediction, threshold, classifier.version, policy.topic_prefix, now)
             slots[i] = out
             result.routed.append(routed)

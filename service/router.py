@@ -46,6 +46,7 @@ class Router:
             dlq_topic=settings.dlq_topic,
             max_message_bytes=settings.max_message_bytes,
             threshold=settings.triage_threshold,
+            top_k=settings.top_k,
         )
 
     def stop(self) -> None:

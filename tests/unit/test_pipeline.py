@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from schemas.outputs import DeadLetter, RoutedEvent
 from service.pipeline import BatchPolicy, process_batch
-from service.prediction import Prediction
+from service.prediction import Prediction, Scored
 from service.routing import InRecord, decide
 from tests.unit.fakes import KeywordClassifier
 
@@ -66,3 +66,15 @@ def test_all_invalid_batch_makes_no_model_call() -> None:
     classifier = KeywordClassifier()
     result = process_batch(_records([b"{", None]), classifier, POLICY, NOW)
     assert classifier.calls == [] and len(result.outgoing) == 2
+
+
+def test_alternatives_are_cut_to_top_k() -> None:
+    one = BatchPolicy(topic_prefix="routed.", dlq_topic="dlq", max_message_bytes=10_000, top_k=1)
+
+    class Many(KeywordClassifier):
+        def predict(self, texts):  # type: ignore[no-untyped-def]
+            alts = tuple(Scored(f"a{i}", "payments", 0.01) for i in range(5))
+            return [Prediction("x", "cards", 0.9, alts) for _ in texts]
+
+    result = process_batch(_records([_event(0, "card")]), Many(), one, NOW)
+    assert len(result.routed[0].alternatives) == 1
