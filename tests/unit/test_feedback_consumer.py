@@ -1,0 +1,97 @@
+"""The feedback loop's pure parts: validate → store → count, invalid records counted, references resolved."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from schemas.common import utc_now
+from schemas.events import ComplaintEvent
+from schemas.outputs import RoutedEvent
+from service.kafka_config import KafkaSettings
+from training.feedback_consumer import FeedbackConsumer, store_record
+from training.feedback_store import Correction, FeedbackStore, PendingText
+from training.metrics import TrainerMetrics
+from training.routed_fetch import text_of
+
+
+class Rec(NamedTuple):
+    topic: str
+    partition: int
+    offset: int
+    value: bytes | None
+
+
+def _value(ticket: str, **extra: object) -> bytes:
+    body = {
+        "ticket_id": ticket,
+        "correct_department": "loans",
+        "agent": "a1",
+        "created_at": "2026-11-24T12:00:00+01:00",
+        **extra,
+    }
+    return json.dumps(body).encode()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[FeedbackStore]:
+    with FeedbackStore(tmp_path / "fb.sqlite3") as opened:
+        yield opened
+
+
+def test_valid_invalid_and_duplicate_records(store: FeedbackStore, caplog: pytest.LogCaptureFixture) -> None:
+    metrics = TrainerMetrics(CollectorRegistry())
+    records = [
+        Rec("fb", 0, 0, _value("t1", text="secret personal text")),
+        Rec("fb", 0, 1, b"{not json"),
+        Rec("fb", 0, 2, _value("t2")),  # neither text nor reference
+        Rec("fb", 1, 7, None),
+        Rec("fb", 0, 3, _value("t1", text="secret personal text")),
+    ]
+    outcomes = [store_record(store, metrics, r) for r in records]
+    assert outcomes == ["new", "invalid", "invalid", "invalid", "stale"]
+    sample = metrics.registry.get_sample_value
+    assert sample("ticket_trainer_corrections_received_total", {"outcome": "invalid"}) == 3
+    assert sample("ticket_trainer_corrections_received_total", {"outcome": "new"}) == 1
+    assert "fb[0]@1" in caplog.text and "fb[1]@7" in caplog.text, "invalid records are logged by offset"
+    assert "secret personal text" not in caplog.text
+    assert store.corrections() == [Correction("t1", "secret personal text", "loans")]
+
+
+def test_reference_only_correction_is_resolved_by_the_fetcher(store: FeedbackStore) -> None:
+    metrics = TrainerMetrics(CollectorRegistry())
+    ref = {"topic": "routed.cards", "partition": 2, "offset": 5}
+    assert store_record(store, metrics, Rec("fb", 0, 0, _value("t9", routed_event=ref))) == "pending"
+    asked: list[Sequence[PendingText]] = []
+
+    def fetch(wanted: Sequence[PendingText]) -> dict[str, str]:
+        asked.append(wanted)
+        return {"t9": "text from the routed event"}
+
+    consumer = FeedbackConsumer(KafkaSettings(), "fb", "g", store, metrics, fetcher=fetch)
+    assert consumer.resolve_pending() == 1
+    assert asked == [[PendingText("t9", "routed.cards", 2, 5)]]
+    assert store.corrections() == [Correction("t9", "text from the routed event", "loans")]
+    assert consumer.resolve_pending() == 0, "nothing left to read"
+
+
+def test_text_of_checks_the_ticket() -> None:
+    event = ComplaintEvent(kind="complaint", event_id="t1", text="hello loans", created_at=utc_now())
+    routed = RoutedEvent(
+        event=event,
+        department="cards",
+        reason="confident",
+        label="cards",
+        confidence=0.9,
+        model_version="v1",
+        routed_at=utc_now(),
+    )
+    value = routed.model_dump_json().encode()
+    assert text_of(value, "t1") == "hello loans"
+    assert text_of(value, "other") is None, "an offset that points at another ticket's event"
+    assert text_of(b"junk", "t1") is None and text_of(None, "t1") is None

@@ -1,0 +1,76 @@
+"""The trainer's HTTP API (FastAPI): probes, metrics, the model registry, refresh jobs and loan forecasts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import FastAPI, HTTPException, Query
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from service.registry import ModelRegistry
+from training.catalog import describe_registry
+from training.forecast_link import MAX_FORECAST_DAYS, ForecastSource
+from training.jobs import Job, JobBusyError, JobRunner
+
+
+@dataclass
+class TrainerApi:
+    """Everything the endpoints read or start; built by ``ticket-trainer serve`` or by a test with fakes."""
+
+    registry: ModelRegistry
+    jobs: JobRunner
+    start_refresh: Callable[[str], Job]
+    metrics_registry: CollectorRegistry
+    alive: Callable[[], bool]
+    ready: Callable[[], bool]
+    forecaster: Callable[[], ForecastSource | None] = lambda: None
+
+
+def create_app(api: TrainerApi) -> FastAPI:
+    """A FastAPI application over ``api``; no I/O happens until a request arrives."""
+    app = FastAPI(title="ticket-trainer", description="Classifier refresh and loan forecasts.", version="1")
+
+    @app.get("/healthz", response_class=PlainTextResponse)
+    def healthz() -> PlainTextResponse:
+        ok = api.alive()
+        return PlainTextResponse("ok\n" if ok else "stalled\n", status_code=200 if ok else 503)
+
+    @app.get("/readyz", response_class=PlainTextResponse)
+    def readyz() -> PlainTextResponse:
+        ok = api.ready()
+        return PlainTextResponse("ok\n" if ok else "not ready\n", status_code=200 if ok else 503)
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        return Response(generate_latest(api.metrics_registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/models")
+    def models() -> dict[str, Any]:
+        return describe_registry(api.registry)
+
+    @app.post("/retrain", status_code=202)
+    def retrain() -> JSONResponse:
+        try:
+            job = api.start_refresh("api")
+        except JobBusyError as exc:
+            return JSONResponse({"detail": "a refresh is already running", "job_id": exc.running_id}, status_code=409)
+        return JSONResponse({"job_id": job.id, "status_url": f"/jobs/{job.id}"}, status_code=202)
+
+    @app.get("/jobs/{job_id}")
+    def job(job_id: str) -> dict[str, Any]:
+        found = api.jobs.get(job_id)
+        if found is None:
+            raise HTTPException(status_code=404, detail=f"no job {job_id}")
+        return found.as_dict()
+
+    @app.get("/forecast")
+    def forecast(days: Annotated[int, Query(ge=1, le=MAX_FORECAST_DAYS)] = 14) -> dict[str, Any]:
+        source = api.forecaster()
+        if source is None:
+            raise HTTPException(status_code=503, detail="no loan forecast bundle is loaded")
+        return source.forecast_event(days).model_dump(mode="json")
+
+    return app

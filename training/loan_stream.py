@@ -1,0 +1,174 @@
+"""Kafka around the forecaster: keep its series current from ``loans.created``; publish to ``loans.forecast``."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.errors import KafkaError
+from pydantic import ValidationError
+
+from schemas.common import describe_validation_error
+from schemas.loans import ForecastEvent, LoanRecord
+from service.kafka_config import KafkaSettings, consumer_kwargs
+from training.forecast_link import ForecastSource
+from training.metrics import TrainerMetrics
+
+logger = logging.getLogger(__name__)
+
+GAUGE_HORIZONS = (1, 7)
+"""Days ahead exported as gauges (plus the last day of the forecast); the full forecast is on the topic."""
+
+
+def record_forecast(metrics: TrainerMetrics, event: ForecastEvent) -> None:
+    """Export a few points of ``event`` as ``ticket_trainer_loan_forecast`` gauges."""
+    horizons = {h for h in GAUGE_HORIZONS if h <= len(event.points)} | {len(event.points)}
+    for horizon in sorted(horizons):
+        point = event.points[horizon - 1]
+        for bound, value in (("forecast", point.forecast), ("lower", point.lower), ("upper", point.upper)):
+            metrics.forecast.labels(series=event.value, horizon_days=str(horizon), bound=bound).set(value)
+
+
+class _Worker:
+    """A named background thread with an idempotent stop."""
+
+    name = "worker"
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            self._thread = None
+
+    def run(self) -> None:
+        raise NotImplementedError
+
+
+class LoansConsumer(_Worker):
+    """Reads every loan event of the topic without a group, from the start of what the broker retains.
+
+    The forecaster's series lives in memory, so each start re-reads the retained topic: after a
+    restart the series is as current as before, with no committed offset that could skip loans.
+    """
+
+    name = "loans-consumer"
+
+    def __init__(
+        self, kafka: KafkaSettings, topic: str, source: Callable[[], ForecastSource | None], metrics: TrainerMetrics
+    ) -> None:
+        super().__init__()
+        self._kafka = kafka
+        self._topic = topic
+        self._source = source
+        self._metrics = metrics
+
+    def run(self) -> None:
+        backoff = 0.5
+        while not self._stop.is_set():
+            consumer: Any = None
+            try:
+                consumer = KafkaConsumer(self._topic, **consumer_kwargs(self._kafka, None, max_poll_records=1000))
+                backoff = 0.5
+                while not self._stop.is_set():
+                    records = [r for batch in consumer.poll(timeout_ms=500).values() for r in batch]
+                    if records:
+                        self.handle(records)
+            except KafkaError as exc:
+                logger.warning("loans consumer: %s: %s; reconnecting in %.1fs", type(exc).__name__, exc, backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+            finally:
+                if consumer is not None:
+                    consumer.close()
+
+    def handle(self, records: list[Any]) -> int:
+        """Validate and hand over a batch of loan records; returns how many the forecaster used."""
+        loans: list[LoanRecord] = []
+        for r in records:
+            try:
+                loans.append(LoanRecord.model_validate_json(r.value or b""))
+            except ValidationError as exc:
+                self._metrics.loans_received.labels(outcome="invalid").inc()
+                logger.warning(
+                    "invalid loan event at %s[%d]@%d: %s",
+                    r.topic,
+                    r.partition,
+                    r.offset,
+                    describe_validation_error(exc),
+                )
+        source = self._source()
+        if source is None or not loans:
+            if loans:
+                self._metrics.loans_received.labels(outcome="no_model").inc(len(loans))
+            return 0
+        used = source.add_loans(loans)
+        self._metrics.loans_received.labels(outcome="used").inc(used)
+        if len(loans) > used:
+            self._metrics.loans_received.labels(outcome="ignored").inc(len(loans) - used)
+        return used
+
+
+class ForecastPublisher(_Worker):
+    """Publishes the next ``days`` days' forecast to the forecast topic now and every ``interval_s``."""
+
+    name = "forecast-publisher"
+
+    def __init__(
+        self,
+        kafka: KafkaSettings,
+        topic: str,
+        source: Callable[[], ForecastSource | None],
+        metrics: TrainerMetrics,
+        days: int,
+        interval_s: float,
+    ) -> None:
+        super().__init__()
+        self._kafka = kafka
+        self._topic = topic
+        self._source = source
+        self._metrics = metrics
+        self._days = days
+        self._interval_s = interval_s
+        self._producer: Any = None
+
+    def run(self) -> None:
+        try:
+            while True:
+                self.publish_once()
+                if self._stop.wait(self._interval_s):
+                    return
+        finally:
+            if self._producer is not None:
+                self._producer.close(timeout=5)
+
+    def publish_once(self) -> bool:
+        """Publish one forecast; False (and a log line) when there is no model or the broker refused it."""
+        source = self._source()
+        if source is None:
+            return False
+        event = source.forecast_event(self._days)
+        record_forecast(self._metrics, event)
+        try:
+            if self._producer is None:
+                self._producer = KafkaProducer(**self._kafka.client_kwargs(), acks="all", max_block_ms=10_000)
+            future = self._producer.send(
+                self._topic, key=event.model_version.encode(), value=event.model_dump_json().encode()
+            )
+            future.get(timeout=10)
+        except KafkaError as exc:
+            logger.warning("could not publish the loan forecast: %s: %s", type(exc).__name__, exc)
+            return False
+        self._metrics.forecasts_published.inc()
+        logger.info("published a %d-day loan forecast (model %s) to %s", self._days, event.model_version, self._topic)
+        return True

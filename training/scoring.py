@@ -1,0 +1,61 @@
+"""Score any classifier on labelled texts at the department level, the level the router acts on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from service.prediction import Classifier
+from training.promotion import Scores
+
+BATCH = 256
+
+
+class LabelledTexts(NamedTuple):
+    """Texts with the department each should reach."""
+
+    texts: list[str]
+    departments: list[str]
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def predict_departments(classifier: Classifier, texts: Sequence[str]) -> list[str]:
+    """The top department of each text, predicted in batches."""
+    out: list[str] = []
+    for start in range(0, len(texts), BATCH):
+        out.extend(p.department for p in classifier.predict(list(texts[start : start + BATCH])))
+    return out
+
+
+def macro_f1(truth: Sequence[str], predicted: Sequence[str]) -> float:
+    """Macro-F1 over the departments present in ``truth`` (a department never predicted scores 0)."""
+    from sklearn.metrics import f1_score
+
+    if not truth:
+        return 0.0
+    labels = sorted(set(truth))
+    return float(f1_score(truth, predicted, labels=labels, average="macro", zero_division=0))
+
+
+def accuracy(truth: Sequence[str], predicted: Sequence[str]) -> float:
+    """Share of exact department matches (0.0 for no data)."""
+    if not truth:
+        return 0.0
+    return sum(t == p for t, p in zip(truth, predicted, strict=True)) / len(truth)
+
+
+def score(classifier: Classifier, validation: LabelledTexts, corrections: LabelledTexts) -> Scores:
+    """The scores the promotion rule compares, on the fixed validation set and the held-back corrections.
+
+    Departments, not labels, are compared: a challenger may add labels (corrections are labelled by
+    department) and the two models' label sets then differ, while departments are the routing contract.
+    """
+    val_pred = predict_departments(classifier, validation.texts)
+    cor_pred = predict_departments(classifier, corrections.texts)
+    return Scores(
+        macro_f1=macro_f1(validation.departments, val_pred),
+        corrections_accuracy=accuracy(corrections.departments, cor_pred),
+        corrections=len(corrections),
+    )

@@ -1,0 +1,177 @@
+"""Assembles the trainer service from its settings: store, consumers, scheduler, jobs, forecaster and HTTP."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+
+from service.registry import ModelRegistry
+from training.app import TrainerApi, create_app
+from training.catalog import current_or_none
+from training.feedback_consumer import FeedbackConsumer
+from training.feedback_store import FeedbackStore
+from training.forecast_link import ForecastSource
+from training.jobs import Job, JobRunner
+from training.loan_stream import ForecastPublisher, LoansConsumer
+from training.metrics import TrainerMetrics
+from training.refresh import Refresher
+from training.scheduler import RefreshScheduler
+from training.settings import TrainerSettings
+
+logger = logging.getLogger(__name__)
+
+RefresherFactory = Callable[[TrainerSettings, FeedbackStore, TrainerMetrics], Refresher]
+ForecastLoader = Callable[[TrainerSettings], ForecastSource | None]
+
+
+def default_refresher(settings: TrainerSettings, store: FeedbackStore, metrics: TrainerMetrics) -> Refresher:
+    """The real refresher: the classifier's training code (TensorFlow is imported on first use)."""
+    from training.challenger import build_refresher
+
+    return build_refresher(settings, store, metrics)
+
+
+def default_forecaster(settings: TrainerSettings) -> ForecastSource | None:
+    """The first configured forecast bundle, or None when none is configured."""
+    if not settings.forecast_bundles:
+        return None
+    from training.forecast_adapter import load_forecast_source
+
+    return load_forecast_source(settings.forecast_bundles[0])
+
+
+class TrainerService:
+    """One ``ticket-trainer serve`` process: ``start()``, then ``stop()`` (idempotent) on SIGTERM."""
+
+    def __init__(
+        self,
+        settings: TrainerSettings,
+        registry: CollectorRegistry | None = None,
+        refresher_factory: RefresherFactory = default_refresher,
+        forecast_loader: ForecastLoader = default_forecaster,
+    ) -> None:
+        self.settings = settings
+        self.metrics_registry = registry or CollectorRegistry()
+        self.metrics = TrainerMetrics(self.metrics_registry)
+        self.models = ModelRegistry(settings.registry)
+        self.store = FeedbackStore(settings.feedback_store)
+        self.jobs = JobRunner()
+        self._refresher_factory = refresher_factory
+        self._forecast_loader = forecast_loader
+        self._refresher: Refresher | None = None
+        self._refresher_lock = threading.Lock()
+        self._forecaster: ForecastSource | None = None
+        self.feedback = FeedbackConsumer(
+            settings,
+            settings.feedback_topic,
+            settings.group_id,
+            self.store,
+            self.metrics,
+            fetch_timeout_s=settings.fetch_timeout_s,
+        )
+        self.scheduler = RefreshScheduler(
+            self.jobs,
+            self.start_refresh,
+            self.store.count_new,
+            settings.min_new_corrections,
+            settings.refresh_interval_s,
+            settings.check_interval_s,
+        )
+        self.loans = LoansConsumer(settings, settings.loans_topic, self.forecaster, self.metrics)
+        self.publisher = ForecastPublisher(
+            settings,
+            settings.forecast_topic,
+            self.forecaster,
+            self.metrics,
+            settings.forecast_days,
+            settings.forecast_publish_interval_s,
+        )
+        self.api = TrainerApi(
+            registry=self.models,
+            jobs=self.jobs,
+            start_refresh=self.start_refresh,
+            metrics_registry=self.metrics_registry,
+            alive=self.feedback.alive,
+            ready=self.ready,
+            forecaster=self.forecaster,
+        )
+        self._stack = contextlib.ExitStack()
+        self._server: Any = None
+
+    def forecaster(self) -> ForecastSource | None:
+        """The loaded forecast source (None until loaded, or when none is configured)."""
+        return self._forecaster
+
+    def ready(self) -> bool:
+        """Corrections can be stored and the feedback consumer is connected."""
+        return self.feedback.ready()
+
+    def refresher(self) -> Refresher:
+        """The refresher, built on first use (it brings in the training code)."""
+        with self._refresher_lock:
+            if self._refresher is None:
+                self._refresher = self._refresher_factory(self.settings, self.store, self.metrics)
+            return self._refresher
+
+    def start_refresh(self, trigger: str) -> Job:
+        """Start a refresh job; raises :class:`training.jobs.JobBusyError` when one is running."""
+        return self.jobs.submit("refresh", lambda job_id: self.refresher().run(job_id), trigger=trigger)
+
+    def start(self) -> None:
+        """Open the store, start the background threads and the HTTP server."""
+        self.store.open()
+        self._stack.callback(self.store.close)
+        current = current_or_none(self.models)
+        if current is not None:
+            self.metrics.current_model.labels(version=current).set(1)
+        for worker in (self.feedback, self.scheduler):
+            worker.start()
+            self._stack.callback(worker.stop)
+        if self.settings.forecast_bundles:
+            threading.Thread(target=self._load_forecaster, name="forecast-load", daemon=True).start()
+            self.loans.start()
+            self._stack.callback(self.loans.stop)
+            if self.settings.forecast_publish_interval_s > 0:
+                self.publisher.start()
+                self._stack.callback(self.publisher.stop)
+        self._start_http()
+
+    def _load_forecaster(self) -> None:
+        try:
+            self._forecaster = self._forecast_loader(self.settings)
+        except Exception:  # noqa: BLE001 - the service keeps running; /forecast answers 503 and the log says why
+            logger.exception("could not load the forecast bundle %s", self.settings.forecast_bundles[0])
+            return
+        logger.info("forecast bundle %s loaded", self.settings.forecast_bundles[0])
+
+    def _start_http(self) -> None:
+        import uvicorn
+
+        config = uvicorn.Config(
+            create_app(self.api),
+            host=self.settings.http_host,
+            port=self.settings.http_port,
+            log_level="warning",
+            access_log=False,
+        )
+        self._server = uvicorn.Server(config)
+        # Outside the main thread uvicorn installs no signal handlers: the serve command owns SIGTERM.
+        thread = threading.Thread(target=self._server.run, name="http", daemon=True)
+        thread.start()
+        self._stack.callback(thread.join, 10)
+        self._stack.callback(setattr, self._server, "should_exit", True)
+        logger.info("trainer HTTP API on %s:%d", self.settings.http_host, self.settings.http_port)
+
+    def stop(self) -> None:
+        """Stop HTTP and consumers, let a running refresh finish (bounded), close the store (idempotent)."""
+        self.scheduler.stop()
+        if self._server is not None:
+            self._server.should_exit = True
+        if not self.jobs.wait(self.settings.shutdown_timeout_s):
+            logger.warning("a refresh is still running; exiting without waiting for it")
+        self._stack.close()

@@ -1,0 +1,99 @@
+"""The trainer service's configuration: one pydantic-settings class read from ``TICKET_TRAINER_*`` variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from service.kafka_config import KafkaSettings
+from service.paths import PROJECT_ROOT, default_classifier_registry, default_data_dir
+
+ENV_PREFIX = "TICKET_TRAINER_"
+
+
+def default_feedback_store() -> Path:
+    """``var/feedback.sqlite3`` in the checkout (``var/`` is git-ignored)."""
+    return PROJECT_ROOT / "var" / "feedback.sqlite3"
+
+
+class TrainerSettings(KafkaSettings):
+    """Everything ``ticket-trainer serve`` needs; every field is ``TICKET_TRAINER_<NAME>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
+
+    # Corrections and the classifier registry.
+    group_id: str = Field(default="ticket-trainer", min_length=1, description="Consumer group of the trainer.")
+    feedback_topic: str = Field(default="tickets.feedback", min_length=1, description="Agents' corrections.")
+    feedback_store: Path = Field(
+        default_factory=default_feedback_store, description="SQLite file that keeps the corrections."
+    )
+    fetch_timeout_s: float = Field(
+        default=5.0, gt=0, le=120, description="Longest wait to read a referenced routed event's text."
+    )
+    registry: Path = Field(default_factory=default_classifier_registry, description="Classifier model registry.")
+    data_dir: Path = Field(default_factory=default_data_dir, description="Shared labelled data (base training set).")
+
+    # When and how a refresh runs.
+    min_new_corrections: int = Field(
+        default=50, ge=1, description="New corrections that trigger a refresh (counted since the last one)."
+    )
+    refresh_interval_s: float = Field(
+        default=0.0, ge=0, description="Also refresh on this schedule when there are new corrections (0: off)."
+    )
+    check_interval_s: float = Field(default=5.0, gt=0, le=3600, description="How often the triggers are checked.")
+    promotion_tolerance: float = Field(
+        default=0.01, ge=0.0, le=1.0, description="Largest macro-F1 drop a challenger may have and still win."
+    )
+    holdout_fraction: float = Field(
+        default=0.2, gt=0.0, lt=1.0, description="Share of corrections held back from training to judge models."
+    )
+    keep_bundles: int = Field(default=5, ge=1, description="Classifier bundles kept in the registry.")
+    refresh_epochs: int = Field(default=8, ge=1, le=200, description="Training epochs of a challenger.")
+    refresh_max_rows: int = Field(
+        default=0, ge=0, description="Cap on base training rows per source for a challenger (0: all)."
+    )
+    refresh_seed: int = Field(default=13, description="Seed of the challenger's training run.")
+    correction_weight: int = Field(
+        default=3, ge=1, le=100, description="Each correction is repeated this many times in the training set."
+    )
+
+    # HTTP.
+    http_host: str = Field(default="0.0.0.0", description="Address of the HTTP API.")  # noqa: S104
+    http_port: int = Field(default=8080, ge=0, le=65535, description="Port of the HTTP API; 0 picks a free one.")
+
+    # The loan forecaster.
+    forecast_bundles: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list, description="Comma-separated forecast bundle folders; the first one is served."
+    )
+    loans_topic: str = Field(
+        default="loans.created", min_length=1, description="Loan events that keep the forecast series current."
+    )
+    forecast_topic: str = Field(default="loans.forecast", min_length=1, description="Where forecasts are published.")
+    forecast_publish_interval_s: float = Field(
+        default=3600.0, ge=0, description="How often the forecast is published (0: never)."
+    )
+    forecast_days: int = Field(default=14, ge=1, le=365, description="Days ahead in each published forecast.")
+
+    shutdown_timeout_s: float = Field(default=30.0, gt=0, description="Longest graceful stop on SIGTERM.")
+
+    @field_validator("forecast_bundles", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [Path(p.strip()) for p in value.split(",") if p.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _distinct_topics(self) -> TrainerSettings:
+        topics = [self.feedback_topic, self.loans_topic, self.forecast_topic]
+        if len(set(topics)) != len(topics):
+            raise ValueError("feedback_topic, loans_topic and forecast_topic must be different topics")
+        return self
+
+    @property
+    def loans_group_id(self) -> str:
+        """The consumer group of the loans consumer (separate from the feedback group)."""
+        return f"{self.group_id}-loans"
