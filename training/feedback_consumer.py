@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -113,6 +114,11 @@ class FeedbackConsumer:
                 logger.warning("feedback consumer: %s: %s; reconnecting in %.1fs", type(exc).__name__, exc, backoff)
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
+            except sqlite3.Error as exc:
+                # Nothing was committed for the batch that failed: it is read again after the pause.
+                logger.error("feedback store error (%s); retrying in %.1fs", exc, backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 30.0)
             finally:
                 self.connected = False
                 consumer, self._consumer = self._consumer, None

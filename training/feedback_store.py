@@ -173,14 +173,20 @@ class FeedbackStore:
             ).fetchall()
         return [Correction(*row) for row in rows]
 
-    def mark_refreshed(self, ticket_ids: Sequence[str], refresh_id: str) -> int:
-        """Record that a refresh has seen these corrections, so they stop counting as new; returns rows changed."""
+    def mark_refreshed(self, ticket_ids: Sequence[str], refresh_id: str, read_at: datetime | None = None) -> int:
+        """Record that a refresh has seen these corrections, so they stop counting as new; returns rows changed.
+
+        With ``read_at`` (when the refresh read the store), a correction replaced after that moment stays
+        new: the refresh trained on its older version.
+        """
+        cutoff = _iso(read_at) if read_at is not None else "9999"
         with self._transaction() as db:
             changed = 0
             for ticket_id in ticket_ids:
                 changed += db.execute(
-                    "UPDATE corrections SET refresh_id = ? WHERE ticket_id = ? AND refresh_id IS NULL",
-                    (refresh_id, ticket_id),
+                    "UPDATE corrections SET refresh_id = ? WHERE ticket_id = ? AND refresh_id IS NULL"
+                    " AND received_at <= ?",
+                    (refresh_id, ticket_id, cutoff),
                 ).rowcount
             return changed
 

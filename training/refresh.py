@@ -88,6 +88,7 @@ class Refresher:
         return result
 
     def _run(self, refresh_id: str) -> dict[str, Any]:
+        read_at = utc_now()
         corrections = self.store.corrections()
         train, held = split_corrections(corrections, self.policy.holdout_fraction)
         held_back = as_labelled(held)
@@ -128,7 +129,7 @@ class Refresher:
             shutil.rmtree(stage, ignore_errors=True)
         # Every correction this run saw stops counting as new, whatever the outcome: a rejected
         # challenger must not be retrained on the same data straight away.
-        self.store.mark_refreshed([c.ticket_id for c in corrections], refresh_id or version)
+        self.store.mark_refreshed([c.ticket_id for c in corrections], refresh_id or version, read_at)
         self._report(champion_scores, challenger_scores)
         logger.info(
             "refresh %s: challenger %s %s: %s",

@@ -109,3 +109,12 @@ def test_closed_store_refuses_work(tmp_path: Path) -> None:
         store.count()
     store.close()
     store.close()
+
+
+def test_a_correction_replaced_during_a_refresh_stays_new(store: FeedbackStore) -> None:
+    store.add(fb("t1"), T0)
+    store.add(fb("t2"), T0)
+    read_at = T0 + timedelta(minutes=1)
+    store.add(fb("t2", "cards", minutes=2), T0 + timedelta(minutes=2))  # arrives while the refresh trains
+    assert store.mark_refreshed(["t1", "t2"], "r1", read_at) == 1
+    assert store.count_new() == 1

@@ -1,0 +1,88 @@
+"""The assembled trainer service in-process, with fake training: corrections in → automatic refresh → promoted."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry
+
+from service.broker import free_port
+from service.kafka_config import KafkaSettings
+from service.registry import ModelRegistry
+from tests.integration.router_process import http_get, metric_value, produce, wait_for
+from tests.unit.trainer_fakes import BASE_RULES, VALIDATION, FakeForecaster, RuleClassifier, RuleTrainer, write_bundle
+from training.feedback_store import FeedbackStore
+from training.metrics import TrainerMetrics
+from training.refresh import Refresher, RefreshPolicy
+from training.service import TrainerService
+from training.settings import TrainerSettings
+
+
+def test_corrections_trigger_a_refresh_that_is_promoted(
+    kafka_settings: KafkaSettings, unique_name: Callable[[str], str], tmp_path: Path
+) -> None:
+    registry = ModelRegistry(tmp_path / "registry")
+    write_bundle(registry.root / "20200101T000000Z", "20200101T000000Z", BASE_RULES)
+    registry.set_current("20200101T000000Z")
+    topic = unique_name("fb")
+    settings = TrainerSettings(
+        bootstrap_servers=kafka_settings.bootstrap_servers,
+        group_id=unique_name("g"),
+        feedback_topic=topic,
+        feedback_store=tmp_path / "fb.sqlite3",
+        registry=registry.root,
+        min_new_corrections=20,
+        check_interval_s=0.2,
+        http_host="127.0.0.1",
+        http_port=free_port(),
+        forecast_bundles=[tmp_path / "forecast"],
+        forecast_publish_interval_s=0,
+        loans_topic=unique_name("loans"),
+    )
+
+    def refresher(s: TrainerSettings, store: FeedbackStore, metrics: TrainerMetrics) -> Refresher:
+        policy = RefreshPolicy(s.promotion_tolerance, s.holdout_fraction, s.keep_bundles)
+        return Refresher(registry, store, metrics, RuleTrainer(), lambda: VALIDATION, RuleClassifier, policy)
+
+    forecaster = FakeForecaster()
+    service = TrainerService(settings, CollectorRegistry(), refresher, lambda _s: forecaster)
+    service.start()
+    try:
+        port = settings.http_port
+        wait_for(lambda: http_get(port, "/readyz")[0] == 200, 30, "the trainer to be ready")
+        feedback = [
+            json.dumps(
+                {
+                    "ticket_id": f"t{i}",
+                    "text": "payday advance never refunded",
+                    "correct_department": "loans",
+                    "agent": "a1",
+                    "created_at": "2026-11-24T12:00:00Z",
+                }
+            ).encode()
+            for i in range(30)
+        ]
+        produce(kafka_settings, [(topic, f"t{i}".encode(), v) for i, v in enumerate(feedback)])
+        wait_for(lambda: len(registry.versions()) == 2, 30, "an automatic refresh to promote a challenger")
+        assert registry.current_version() == registry.versions()[-1]
+        body = http_get(port, "/metrics")[1]
+        assert metric_value(body, "ticket_trainer_refresh_runs_total", outcome="promoted") == 1
+        assert metric_value(body, "ticket_trainer_corrections_received_total", outcome="new") == 30
+        assert metric_value(body, "ticket_trainer_current_model_info", version=registry.current_version()) == 1
+        models = json.loads(http_get(port, "/models")[1])
+        assert models["current"] == registry.current_version()
+        assert models["versions"][-1]["promotion"]["promoted"] is True
+
+        produce(
+            kafka_settings,
+            [(settings.loans_topic, b"L1", b'{"loan_id": "L1", "created_at": "2026-11-24T09:00:00Z", "amount": 5}')],
+        )
+        wait_for(lambda: len(forecaster.loans) == 1, 30, "the loan event to reach the forecaster")
+        status, text = http_get(port, "/forecast?days=2")
+        assert status == 200 and len(json.loads(text)["points"]) == 2
+    finally:
+        service.stop()
+        service.stop()
+    assert http_get(settings.http_port, "/healthz")[0] == 0, "HTTP is down after stop"
