@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -243,3 +245,35 @@ def test_healthchecks_probe_the_ports_the_services_listen_on(services: dict[str,
     assert f":{router_port}/healthz" in " ".join(services["router"]["healthcheck"]["test"])
     assert ":8080/healthz" in " ".join(services["trainer"]["healthcheck"]["test"])
     assert any("9100" in str(port) for port in services["router"].get("expose", []))
+
+
+def test_docker_compose_accepts_the_file(repo: Path, tmp_path: Path) -> None:
+    """Schema and interpolation by a real Compose, which needs no Docker daemon for ``config``."""
+    shell = {**os.environ, **REQUIRED_SHELL}
+    if (
+        shutil.which("docker")
+        and subprocess.run(["docker", "compose", "version"], capture_output=True, timeout=30, check=False).returncode
+        == 0
+    ):
+        command, file = ["docker", "compose"], repo / "docker-compose.yml"
+    elif shutil.which("docker-compose"):
+        # Debian's Compose v1 (1.29) predates the top-level `name:` key; everything else it checks.
+        file = tmp_path / "docker-compose.yml"
+        file.write_text(re.sub(r"(?m)^name: .*\n", "", (repo / "docker-compose.yml").read_text()))
+        command = ["docker-compose"]
+    else:
+        pytest.skip("neither `docker compose` nor `docker-compose` on PATH (apt-get install docker-compose)")
+    base = [*command, "--project-directory", str(repo), "-f", str(file), "config", "-q"]
+    result = subprocess.run(base, env=shell, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    without_password = {k: v for k, v in shell.items() if k != "GRAFANA_ADMIN_PASSWORD"}
+    refused = subprocess.run(base, env=without_password, capture_output=True, text=True, timeout=120, check=False)
+    assert refused.returncode != 0 and "GRAFANA_ADMIN_PASSWORD" in refused.stderr
+
+
+def test_router_gets_time_to_drain_before_it_is_killed(services: dict[str, Any]) -> None:
+    router = services["router"]
+    drain = float(service_environment(router, {})["TICKET_ROUTER_SHUTDOWN_TIMEOUT_S"])
+    grace = router["stop_grace_period"]
+    assert grace.endswith("s") and float(grace[:-1]) > drain
+    assert router.get("init") is True, "an init process forwards SIGTERM to Python"

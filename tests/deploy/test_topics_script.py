@@ -90,3 +90,18 @@ def test_refuses_a_bad_partition_count(repo: Path, fake_kafka: Path) -> None:
     assert result.returncode == 2
     assert "TOPIC_PARTITIONS" in result.stderr
     assert topics(fake_kafka) == {}
+
+
+def test_script_syntax(repo: Path) -> None:
+    bash = shutil.which("bash")
+    assert bash is not None
+    result = subprocess.run([bash, "-n", str(repo / SCRIPT)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_shellcheck_is_clean(repo: Path) -> None:
+    shellcheck = shutil.which("shellcheck")
+    if shellcheck is None:
+        pytest.skip("shellcheck not on PATH (apt-get install shellcheck); bash -n still ran")
+    result = subprocess.run([shellcheck, str(repo / SCRIPT)], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stdout
