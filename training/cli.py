@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from service.cli_base import build_parser, run
 
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("training.commands.forecast",)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
