@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit integration venv clean
+.PHONY: demo test lint typecheck unit integration venv clean tools
 
 venv: $(STAMP)
 
@@ -29,7 +29,18 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(BIN)/pytest tests/integration -q
 
-test: lint typecheck
+# Optional system tools that let the deployment tests validate for real (promtool, a Prometheus server,
+# Compose's own validator, shellcheck). Installed when we are root with apt-get; otherwise those checks skip.
+TOOLS := promtool docker-compose shellcheck
+tools:
+	@missing=""; for t in $(TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing deployment test tools:$$missing"; \
+	  apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    prometheus docker-compose shellcheck >/dev/null 2>&1 || echo "could not install them; those checks will skip"; \
+	fi
+
+test: lint typecheck tools
 	$(BIN)/pytest -q
 
 clean:
