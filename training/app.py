@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import FastAPI, HTTPException
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from service.registry import ModelRegistry
 from training.catalog import describe_registry
-from training.forecast_link import MAX_FORECAST_DAYS, ForecastSource
+from training.forecast.http import forecast_router
+from training.forecast.service import ForecastService
 from training.jobs import Job, JobBusyError, JobRunner
 
 
@@ -26,7 +27,7 @@ class TrainerApi:
     metrics_registry: CollectorRegistry
     alive: Callable[[], bool]
     ready: Callable[[], bool]
-    forecaster: Callable[[], ForecastSource | None] = lambda: None
+    forecaster: Callable[[], ForecastService | None] = lambda: None
 
 
 def create_app(api: TrainerApi) -> FastAPI:
@@ -66,11 +67,6 @@ def create_app(api: TrainerApi) -> FastAPI:
             raise HTTPException(status_code=404, detail=f"no job {job_id}")
         return found.as_dict()
 
-    @app.get("/forecast")
-    def forecast(days: Annotated[int, Query(ge=1, le=MAX_FORECAST_DAYS)] = 14) -> dict[str, Any]:
-        source = api.forecaster()
-        if source is None:
-            raise HTTPException(status_code=503, detail="no loan forecast bundle is loaded")
-        return source.forecast_event(days).model_dump(mode="json")
-
+    # GET /forecast?days=N: the forecaster's own router (422 on a bad N, 503 until a bundle is loaded).
+    app.include_router(forecast_router(api.forecaster))
     return app

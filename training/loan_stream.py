@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from schemas.common import describe_validation_error
 from schemas.loans import ForecastEvent, LoanRecord
 from service.kafka_config import KafkaSettings, consumer_kwargs
-from training.forecast_link import ForecastSource
+from training.forecast.service import ForecastService
 from training.metrics import TrainerMetrics
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ class LoansConsumer(_Worker):
     name = "loans-consumer"
 
     def __init__(
-        self, kafka: KafkaSettings, topic: str, source: Callable[[], ForecastSource | None], metrics: TrainerMetrics
+        self, kafka: KafkaSettings, topic: str, source: Callable[[], ForecastService | None], metrics: TrainerMetrics
     ) -> None:
         super().__init__()
         self._kafka = kafka
@@ -128,7 +128,7 @@ class ForecastPublisher(_Worker):
         self,
         kafka: KafkaSettings,
         topic: str,
-        source: Callable[[], ForecastSource | None],
+        source: Callable[[], ForecastService | None],
         metrics: TrainerMetrics,
         days: int,
         interval_s: float,
@@ -157,7 +157,7 @@ class ForecastPublisher(_Worker):
         source = self._source()
         if source is None:
             return False
-        event = source.forecast_event(self._days)
+        event = source.forecast_event(min(self._days, source.horizon))
         record_forecast(self._metrics, event)
         try:
             if self._producer is None:
@@ -170,5 +170,7 @@ class ForecastPublisher(_Worker):
             logger.warning("could not publish the loan forecast: %s: %s", type(exc).__name__, exc)
             return False
         self._metrics.forecasts_published.inc()
-        logger.info("published a %d-day loan forecast (model %s) to %s", self._days, event.model_version, self._topic)
+        logger.info(
+            "published a %d-day loan forecast (model %s) to %s", len(event.points), event.model_version, self._topic
+        )
         return True

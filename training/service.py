@@ -15,7 +15,7 @@ from training.app import TrainerApi, create_app
 from training.catalog import current_or_none
 from training.feedback_consumer import FeedbackConsumer
 from training.feedback_store import FeedbackStore
-from training.forecast_link import ForecastSource
+from training.forecast.service import ForecastService
 from training.jobs import Job, JobRunner
 from training.loan_stream import ForecastPublisher, LoansConsumer
 from training.metrics import TrainerMetrics
@@ -26,7 +26,7 @@ from training.settings import TrainerSettings
 logger = logging.getLogger(__name__)
 
 RefresherFactory = Callable[[TrainerSettings, FeedbackStore, TrainerMetrics], Refresher]
-ForecastLoader = Callable[[TrainerSettings], ForecastSource | None]
+ForecastLoader = Callable[[TrainerSettings], ForecastService | None]
 
 
 def default_refresher(settings: TrainerSettings, store: FeedbackStore, metrics: TrainerMetrics) -> Refresher:
@@ -36,13 +36,12 @@ def default_refresher(settings: TrainerSettings, store: FeedbackStore, metrics: 
     return build_refresher(settings, store, metrics)
 
 
-def default_forecaster(settings: TrainerSettings) -> ForecastSource | None:
-    """The first configured forecast bundle, or None when none is configured."""
-    if not settings.forecast_bundles:
+def default_forecaster(settings: TrainerSettings) -> ForecastService | None:
+    """The first configured forecast bundle (hashes verified), or None when none is configured."""
+    if settings.forecast_bundle is None:
         return None
-    from training.forecast_adapter import load_forecast_source
-
-    return load_forecast_source(settings.forecast_bundles[0])
+    # One TensorFlow thread: forecasts are small and the trainer shares its cores with training.
+    return ForecastService.from_directory(settings.forecast_bundle, threads=1)
 
 
 class TrainerService:
@@ -65,7 +64,7 @@ class TrainerService:
         self._forecast_loader = forecast_loader
         self._refresher: Refresher | None = None
         self._refresher_lock = threading.Lock()
-        self._forecaster: ForecastSource | None = None
+        self._forecaster: ForecastService | None = None
         self.feedback = FeedbackConsumer(
             settings,
             settings.feedback_topic,
@@ -103,7 +102,7 @@ class TrainerService:
         self._stack = contextlib.ExitStack()
         self._server: Any = None
 
-    def forecaster(self) -> ForecastSource | None:
+    def forecaster(self) -> ForecastService | None:
         """The loaded forecast source (None until loaded, or when none is configured)."""
         return self._forecaster
 
@@ -132,7 +131,7 @@ class TrainerService:
         for worker in (self.feedback, self.scheduler):
             worker.start()
             self._stack.callback(worker.stop)
-        if self.settings.forecast_bundles:
+        if self.settings.forecast_bundle is not None:
             threading.Thread(target=self._load_forecaster, name="forecast-load", daemon=True).start()
             self.loans.start()
             self._stack.callback(self.loans.stop)
@@ -145,9 +144,9 @@ class TrainerService:
         try:
             self._forecaster = self._forecast_loader(self.settings)
         except Exception:  # noqa: BLE001 - the service keeps running; /forecast answers 503 and the log says why
-            logger.exception("could not load the forecast bundle %s", self.settings.forecast_bundles[0])
+            logger.exception("could not load the forecast bundle %s", self.settings.forecast_bundle)
             return
-        logger.info("forecast bundle %s loaded", self.settings.forecast_bundles[0])
+        logger.info("forecast bundle %s loaded", self.settings.forecast_bundle)
 
     def _start_http(self) -> None:
         import uvicorn

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import NoDecode, SettingsConfigDict
+from pydantic import Field, model_validator
+from pydantic_settings import SettingsConfigDict
 
 from service.kafka_config import KafkaSettings
-from service.paths import PROJECT_ROOT, default_classifier_registry, default_data_dir
+from service.paths import default_classifier_registry, default_data_dir
 
 ENV_PREFIX = "TICKET_TRAINER_"
 
 
-def default_feedback_store() -> Path:
-    """``var/feedback.sqlite3`` in the checkout (``var/`` is git-ignored)."""
-    return PROJECT_ROOT / "var" / "feedback.sqlite3"
+DEFAULT_FEEDBACK_STORE = Path("var/feedback.sqlite3")
+"""Relative to the working directory: the checkout (``var/`` is git-ignored) or the container's data volume."""
 
 
 class TrainerSettings(KafkaSettings):
@@ -28,7 +26,7 @@ class TrainerSettings(KafkaSettings):
     group_id: str = Field(default="ticket-trainer", min_length=1, description="Consumer group of the trainer.")
     feedback_topic: str = Field(default="tickets.feedback", min_length=1, description="Agents' corrections.")
     feedback_store: Path = Field(
-        default_factory=default_feedback_store, description="SQLite file that keeps the corrections."
+        default=DEFAULT_FEEDBACK_STORE, description="SQLite file that keeps the corrections (relative: to the cwd)."
     )
     fetch_timeout_s: float = Field(
         default=5.0, gt=0, le=120, description="Longest wait to read a referenced routed event's text."
@@ -65,8 +63,8 @@ class TrainerSettings(KafkaSettings):
     http_port: int = Field(default=8080, ge=0, le=65535, description="Port of the HTTP API; 0 picks a free one.")
 
     # The loan forecaster.
-    forecast_bundles: Annotated[list[Path], NoDecode] = Field(
-        default_factory=list, description="Comma-separated forecast bundle folders; the first one is served."
+    forecast_bundle: Path | None = Field(
+        default=None, description="Forecast bundle folder served on /forecast and published (unset: forecasts off)."
     )
     loans_topic: str = Field(
         default="loans.created", min_length=1, description="Loan events that keep the forecast series current."
@@ -78,13 +76,6 @@ class TrainerSettings(KafkaSettings):
     forecast_days: int = Field(default=14, ge=1, le=365, description="Days ahead in each published forecast.")
 
     shutdown_timeout_s: float = Field(default=30.0, gt=0, description="Longest graceful stop on SIGTERM.")
-
-    @field_validator("forecast_bundles", mode="before")
-    @classmethod
-    def _split_paths(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = [Path(p.strip()) for p in value.split(",") if p.strip()]
-        return value
 
     @model_validator(mode="after")
     def _distinct_topics(self) -> TrainerSettings:

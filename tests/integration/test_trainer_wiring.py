@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+from kafka import KafkaConsumer
 from prometheus_client import CollectorRegistry
 
+from schemas.loans import ForecastEvent
 from service.broker import free_port
-from service.kafka_config import KafkaSettings
+from service.kafka_config import KafkaSettings, consumer_kwargs
 from service.registry import ModelRegistry
 from tests.integration.router_process import http_get, metric_value, produce, wait_for
-from tests.unit.trainer_fakes import BASE_RULES, VALIDATION, FakeForecaster, RuleClassifier, RuleTrainer, write_bundle
+from tests.unit.trainer_fakes import (
+    BASE_RULES,
+    VALIDATION,
+    RuleClassifier,
+    RuleTrainer,
+    forecast_service,
+    write_bundle,
+)
 from training.feedback_store import FeedbackStore
 from training.metrics import TrainerMetrics
 from training.refresh import Refresher, RefreshPolicy
@@ -37,16 +48,19 @@ def test_corrections_trigger_a_refresh_that_is_promoted(
         check_interval_s=0.2,
         http_host="127.0.0.1",
         http_port=free_port(),
-        forecast_bundles=[tmp_path / "forecast"],
-        forecast_publish_interval_s=0,
+        forecast_bundle=tmp_path / "forecast",
+        forecast_publish_interval_s=3600,
+        forecast_days=7,
         loans_topic=unique_name("loans"),
+        forecast_topic=unique_name("forecast"),
     )
 
     def refresher(s: TrainerSettings, store: FeedbackStore, metrics: TrainerMetrics) -> Refresher:
         policy = RefreshPolicy(s.promotion_tolerance, s.holdout_fraction, s.keep_bundles)
         return Refresher(registry, store, metrics, RuleTrainer(), lambda: VALIDATION, RuleClassifier, policy)
 
-    forecaster = FakeForecaster()
+    forecaster = forecast_service(tmp_path)
+    days_before = len(forecaster.series)
     service = TrainerService(settings, CollectorRegistry(), refresher, lambda _s: forecaster)
     service.start()
     try:
@@ -75,13 +89,23 @@ def test_corrections_trigger_a_refresh_that_is_promoted(
         assert models["current"] == registry.current_version()
         assert models["versions"][-1]["promotion"]["promoted"] is True
 
-        produce(
-            kafka_settings,
-            [(settings.loans_topic, b"L1", b'{"loan_id": "L1", "created_at": "2026-11-24T09:00:00Z", "amount": 5}')],
-        )
-        wait_for(lambda: len(forecaster.loans) == 1, 30, "the loan event to reach the forecaster")
+        day = forecaster.series.end + timedelta(days=2)
+        loan = json.dumps({"loan_id": "L1", "created_at": f"{day}T09:00:00Z"}).encode()
+        produce(kafka_settings, [(settings.loans_topic, b"L1", loan)])
+        wait_for(lambda: len(forecaster.series) == days_before + 2, 30, "the loan event to reach the forecaster")
         status, text = http_get(port, "/forecast?days=2")
         assert status == 200 and len(json.loads(text)["points"]) == 2
+
+        reader = KafkaConsumer(settings.forecast_topic, **consumer_kwargs(kafka_settings, None))
+        published: list[Any] = []
+        wait_for(
+            lambda: bool(published.extend(r for b in reader.poll(timeout_ms=500).values() for r in b) or published),
+            30,
+            "the published forecast",
+        )
+        reader.close()
+        event = ForecastEvent.model_validate_json(published[0].value)
+        assert event.model_version == "fake-1" and len(event.points) == 7, "published at start"
     finally:
         service.stop()
         service.stop()

@@ -11,14 +11,15 @@ from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 
 from service.registry import ModelRegistry
-from tests.unit.trainer_fakes import BASE_RULES, FakeForecaster, write_bundle
+from tests.unit.trainer_fakes import BASE_RULES, forecast_service, write_bundle
 from training.app import TrainerApi, create_app
+from training.forecast.service import ForecastService
 from training.jobs import Job, JobRunner
 from training.metrics import TrainerMetrics
 
 
 class Harness:
-    def __init__(self, tmp_path: Path, forecaster: FakeForecaster | None = None) -> None:
+    def __init__(self, tmp_path: Path, forecaster: ForecastService | None = None) -> None:
         self.registry = ModelRegistry(tmp_path / "registry")
         self.jobs = JobRunner()
         self.gate = threading.Event()
@@ -103,16 +104,17 @@ def test_unknown_job_is_404(tmp_path: Path) -> None:
 
 
 def test_forecast_returns_points_with_intervals(tmp_path: Path) -> None:
-    h = Harness(tmp_path, FakeForecaster())
+    h = Harness(tmp_path, forecast_service(tmp_path))
     body = h.client.get("/forecast", params={"days": 3}).json()
-    assert [p["date"] for p in body["points"]] == ["2026-11-25", "2026-11-26", "2026-11-27"]
+    assert [p["date"] for p in body["points"]] == ["2024-05-20", "2024-05-21", "2024-05-22"]
     assert set(body["points"][0]) == {"date", "forecast", "lower", "upper"}
-    assert body["model_version"] == "f1" and body["interval_level"] == 0.8
+    assert all(p["lower"] <= p["forecast"] <= p["upper"] for p in body["points"])
+    assert body["model_version"] == "fake-1" and body["interval_level"] == 0.8
 
 
-@pytest.mark.parametrize("days", ["0", "-1", "366", "abc", "1.5"])
+@pytest.mark.parametrize("days", ["0", "-1", "29", "366", "abc", "1.5"])
 def test_forecast_rejects_bad_days(tmp_path: Path, days: str) -> None:
-    assert Harness(tmp_path, FakeForecaster()).client.get(f"/forecast?days={days}").status_code == 422
+    assert Harness(tmp_path, forecast_service(tmp_path)).client.get(f"/forecast?days={days}").status_code == 422
 
 
 def test_forecast_without_a_bundle_is_503(tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from service.paths import PROJECT_ROOT
 from training.settings import TrainerSettings
 
 
@@ -25,18 +24,18 @@ def test_defaults() -> None:
     assert s.feedback_topic == "tickets.feedback" and s.group_id == "ticket-trainer"
     assert s.http_port == 8080 and s.min_new_corrections == 50 and s.refresh_interval_s == 0
     assert s.promotion_tolerance == 0.01 and s.keep_bundles == 5
-    assert s.feedback_store == PROJECT_ROOT / "var" / "feedback.sqlite3"
+    assert s.feedback_store == Path("var/feedback.sqlite3")
     assert s.loans_topic == "loans.created" and s.forecast_topic == "loans.forecast"
-    assert s.forecast_bundles == []
+    assert s.forecast_bundle is None
 
 
 def test_environment_is_read_with_the_prefix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("TICKET_TRAINER_MIN_NEW_CORRECTIONS", "7")
-    monkeypatch.setenv("TICKET_TRAINER_FORECAST_BUNDLES", f"{tmp_path}/a, {tmp_path}/b")
+    monkeypatch.setenv("TICKET_TRAINER_FORECAST_BUNDLE", f"{tmp_path}/a")
     monkeypatch.setenv("TICKET_TRAINER_BOOTSTRAP_SERVERS", "k1:9092,k2:9092")
     s = TrainerSettings()
     assert s.min_new_corrections == 7
-    assert s.forecast_bundles == [tmp_path / "a", tmp_path / "b"]
+    assert s.forecast_bundle == tmp_path / "a"
     assert s.client_kwargs()["bootstrap_servers"] == ["k1:9092", "k2:9092"]
 
 

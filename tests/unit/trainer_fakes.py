@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from datetime import date, timedelta
 from pathlib import Path
 
 from schemas.common import utc_now
-from schemas.loans import ForecastEvent, ForecastPoint, LoanRecord
 from schemas.manifest import ModelManifest
 from service.prediction import Prediction
+from tests.unit.forecast_fakes import weekly_series, write_fake_bundle
 from training.feedback_store import Correction
+from training.forecast.service import ForecastService
 from training.scoring import LabelledTexts
 
 VALIDATION = LabelledTexts(
@@ -85,22 +85,6 @@ class RuleTrainer:
         write_bundle(out_dir, "trained", rules)
 
 
-class FakeForecaster:
-    """A forecast of 100 + day index with a fixed interval; remembers the loans it was given."""
-
-    def __init__(self) -> None:
-        self.loans: list[LoanRecord] = []
-
-    def forecast_event(self, days: int) -> ForecastEvent:
-        start = date(2026, 11, 25)
-        points = [
-            ForecastPoint(date=start + timedelta(days=i), forecast=100.0 + i, lower=90.0, upper=120.0 + i)
-            for i in range(days)
-        ]
-        return ForecastEvent(
-            model_version="f1", value="amount", interval_level=0.8, generated_at=utc_now(), points=points
-        )
-
-    def add_loans(self, records: Sequence[LoanRecord]) -> int:
-        self.loans.extend(records)
-        return len(records)
+def forecast_service(tmp_path: Path) -> ForecastService:
+    """A real forecast service over the forecaster's TF-free test bundle (seasonal naive, horizon 28)."""
+    return ForecastService.from_directory(write_fake_bundle(tmp_path / "forecast", weekly_series()))

@@ -25,7 +25,7 @@ OPTIONS: dict[str, tuple[str, type, str]] = {
     "--feedback-store": ("feedback_store", Path, "SQLite file of the corrections"),
     "--min-new-corrections": ("min_new_corrections", int, "new corrections that trigger a refresh"),
     "--http-port": ("http_port", int, "port of the HTTP API (0: any free port)"),
-    "--forecast-bundle": ("forecast_bundles", str, "forecast bundle folder(s), comma-separated"),
+    "--forecast-bundle": ("forecast_bundle", Path, "forecast bundle folder served on /forecast"),
 }
 
 
