@@ -19,7 +19,7 @@ from training.catalog import current_or_none, prune_rejected, rejected_root, sta
 from training.feedback_store import Correction, FeedbackStore
 from training.metrics import TrainerMetrics
 from training.promotion import Scores, decide, is_held_back
-from training.scoring import LabelledTexts, score
+from training.scoring import EvalSet, score
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +51,9 @@ def split_corrections(corrections: Sequence[Correction], fraction: float) -> tup
     return train, held
 
 
-def as_labelled(corrections: Sequence[Correction]) -> LabelledTexts:
+def as_labelled(corrections: Sequence[Correction]) -> EvalSet:
     """Corrections as texts with the department each should reach."""
-    return LabelledTexts([c.text for c in corrections], [c.department for c in corrections])
+    return EvalSet([c.text for c in corrections], [c.department for c in corrections])
 
 
 class Refresher:
@@ -65,7 +65,7 @@ class Refresher:
         store: FeedbackStore,
         metrics: TrainerMetrics,
         train: ChallengerTrainer,
-        validation: Callable[[], LabelledTexts],
+        validation: Callable[[], EvalSet],
         load: Loader,
         policy: RefreshPolicy,
     ) -> None:

@@ -1,4 +1,4 @@
-"""Score any classifier on labelled texts at the department level, the level the router acts on."""
+"""Score any classifier on labelled texts by the department the router would send each one to."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from service.prediction import Classifier
+from service.routing import decide
 from training.promotion import Scores
 
 BATCH = 256
 
 
-class LabelledTexts(NamedTuple):
+class EvalSet(NamedTuple):
     """Texts with the department each should reach."""
 
     texts: list[str]
@@ -21,11 +22,13 @@ class LabelledTexts(NamedTuple):
         return len(self.texts)
 
 
-def predict_departments(classifier: Classifier, texts: Sequence[str]) -> list[str]:
-    """The top department of each text, predicted in batches."""
+def routed_departments(classifier: Classifier, texts: Sequence[str]) -> list[str]:
+    """Where the router would send each text with this model and its own triage threshold."""
     out: list[str] = []
+    threshold = classifier.triage_threshold
     for start in range(0, len(texts), BATCH):
-        out.extend(p.department for p in classifier.predict(list(texts[start : start + BATCH])))
+        predictions = classifier.predict(list(texts[start : start + BATCH]))
+        out.extend(decide(p, threshold)[0] for p in predictions)
     return out
 
 
@@ -46,14 +49,15 @@ def accuracy(truth: Sequence[str], predicted: Sequence[str]) -> float:
     return sum(t == p for t, p in zip(truth, predicted, strict=True)) / len(truth)
 
 
-def score(classifier: Classifier, validation: LabelledTexts, corrections: LabelledTexts) -> Scores:
+def score(classifier: Classifier, validation: EvalSet, corrections: EvalSet) -> Scores:
     """The scores the promotion rule compares, on the fixed validation set and the held-back corrections.
 
-    Departments, not labels, are compared: a challenger may add labels (corrections are labelled by
-    department) and the two models' label sets then differ, while departments are the routing contract.
+    Routed departments, not labels, are compared: a challenger may add labels (corrections are labelled
+    by department) so the two models' label sets differ, while the department reached, after the
+    model's own triage threshold, is what the router does and what an agent corrects.
     """
-    val_pred = predict_departments(classifier, validation.texts)
-    cor_pred = predict_departments(classifier, corrections.texts)
+    val_pred = routed_departments(classifier, validation.texts)
+    cor_pred = routed_departments(classifier, corrections.texts)
     return Scores(
         macro_f1=macro_f1(validation.departments, val_pred),
         corrections_accuracy=accuracy(corrections.departments, cor_pred),

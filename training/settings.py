@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -49,18 +50,29 @@ class TrainerSettings(KafkaSettings):
         default=0.2, gt=0.0, lt=1.0, description="Share of corrections held back from training to judge models."
     )
     keep_bundles: int = Field(default=5, ge=1, description="Classifier bundles kept in the registry.")
-    refresh_epochs: int = Field(default=8, ge=1, le=200, description="Training epochs of a challenger.")
-    refresh_max_rows: int = Field(
-        default=0, ge=0, description="Cap on base training rows per source for a challenger (0: all)."
+    base_csv: Path | None = Field(
+        default=None,
+        description="A labelled CSV (text,label[,department]) to train on instead of the shared data.",
     )
-    refresh_seed: int = Field(default=13, description="Seed of the challenger's training run.")
+    validation_fraction: float = Field(
+        default=0.15, gt=0.0, lt=0.5, description="Share of the base data held out as the fixed validation set."
+    )
+    refresh_model: Literal["production", "tiny"] = Field(
+        default="production", description="Recipe of a challenger: the production Bi-LSTM, or a tiny one (tests)."
+    )
+    refresh_epochs: int | None = Field(
+        default=None, ge=1, le=200, description="Most training epochs of a challenger (default: the recipe's)."
+    )
+    refresh_seed: int = Field(
+        default=42, description="Seed of the validation split and of training (42: the same split as train-classifier)."
+    )
     correction_weight: int = Field(
         default=3, ge=1, le=100, description="Each correction is repeated this many times in the training set."
     )
 
     # HTTP.
     http_host: str = Field(default="0.0.0.0", description="Address of the HTTP API.")  # noqa: S104
-    http_port: int = Field(default=8080, ge=0, le=65535, description="Port of the HTTP API; 0 picks a free one.")
+    http_port: int = Field(default=8080, ge=1, le=65535, description="Port of the HTTP API.")
 
     # The loan forecaster.
     forecast_bundle: Path | None = Field(

@@ -13,9 +13,9 @@ from service.prediction import Prediction
 from tests.unit.forecast_fakes import weekly_series, write_fake_bundle
 from training.feedback_store import Correction
 from training.forecast.service import ForecastService
-from training.scoring import LabelledTexts
+from training.scoring import EvalSet
 
-VALIDATION = LabelledTexts(
+VALIDATION = EvalSet(
     ["card charged twice", "mortgage escrow", "card declined", "home loan rate"],
     ["cards", "mortgages", "cards", "mortgages"],
 )

@@ -24,7 +24,7 @@ OPTIONS: dict[str, tuple[str, type, str]] = {
     "--registry": ("registry", Path, "classifier model registry folder"),
     "--feedback-store": ("feedback_store", Path, "SQLite file of the corrections"),
     "--min-new-corrections": ("min_new_corrections", int, "new corrections that trigger a refresh"),
-    "--http-port": ("http_port", int, "port of the HTTP API (0: any free port)"),
+    "--http-port": ("http_port", int, "port of the HTTP API"),
     "--forecast-bundle": ("forecast_bundle", Path, "forecast bundle folder served on /forecast"),
 }
 
