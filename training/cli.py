@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from service.cli_base import build_parser, run
 
 COMMAND_MODULES: tuple[str, ...] = (
+    "training.commands.evaluate",
     "training.commands.forecast",
     "training.commands.models",
     "training.commands.refresh",
     "training.commands.serve",
+    "training.commands.train_classifier",
 )
 
 

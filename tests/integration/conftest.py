@@ -50,3 +50,28 @@ def start_router(
     yield start
     for proc in started:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def small_labelled_csv(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A few hundred ``text,label`` rows of the shared data, every department present."""
+    from tests.integration.classifier_tools import write_small_csv
+
+    return write_small_csv(data_dir, tmp_path_factory.mktemp("data") / "small.csv")
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(
+    small_labelled_csv: Path, tmp_path_factory: pytest.TempPathFactory, console_script: Callable[[str], Path]
+) -> Path:
+    """A tiny model bundle trained by the real ``ticket-trainer train-classifier`` command (seconds, not minutes)."""
+    from tests.integration.classifier_tools import run
+
+    root = tmp_path_factory.mktemp("bundles")
+    bundle = root / "tiny-1"
+    result = run(
+        console_script("ticket-trainer"), "train-classifier", "--train", small_labelled_csv, "--text-column", "text",
+        "--label-column", "label", "--tiny", "--out", bundle, "--work-dir", root / "work",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return bundle
