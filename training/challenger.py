@@ -6,6 +6,7 @@ import hashlib
 import logging
 import shutil
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
@@ -83,6 +84,8 @@ class ClassifierChallenger:
 
         train, val = self.split
         data = with_corrections(train, corrections, self.settings.correction_weight)
+        # The challenger's label set includes the correction labels: evaluation must know where they route.
+        val = replace(val, label_to_department=data.label_to_department)
         work = out_dir.with_name(f"{out_dir.name}.work")
         try:
             trained = train_model(data, val, self.config, work / "checkpoints")

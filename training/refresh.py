@@ -76,6 +76,7 @@ class Refresher:
         self._validation = validation
         self._load = load
         self.policy = policy
+        self._champion: tuple[str, Classifier] | None = None
 
     def run(self, refresh_id: str = "") -> dict[str, Any]:
         """Run one refresh; returns the decision with both score sets. Raises when training or loading fails."""
@@ -96,7 +97,7 @@ class Refresher:
         champion_version = current_or_none(self.registry)
         champion_scores: Scores | None = None
         if champion_version is not None:
-            champion_scores = score(self._load(self.registry.path(champion_version)), validation, held_back)
+            champion_scores = score(self._champion_model(champion_version), validation, held_back)
 
         version = self.registry.new_version()
         stage = self._fresh_stage(version)
@@ -150,6 +151,12 @@ class Refresher:
             "corrections_held_back": len(held),
             "training_seconds": round(seconds, 3),
         }
+
+    def _champion_model(self, version: str) -> Classifier:
+        """The current bundle, loaded once per version (a rejected refresh leaves the same champion)."""
+        if self._champion is None or self._champion[0] != version:
+            self._champion = (version, self._load(self.registry.path(version)))
+        return self._champion[1]
 
     def _fresh_stage(self, version: str) -> Path:
         root = staging_root(self.registry)
