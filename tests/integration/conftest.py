@@ -50,3 +50,37 @@ def start_router(
     yield start
     for proc in started:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(tmp_path_factory: pytest.TempPathFactory, console_script: Callable[[str], Path]) -> Path:
+    """A tiny model bundle trained once per session through the real ``ticket-trainer train-classifier``."""
+    import subprocess
+
+    from tests.tiny_data import write_tiny_csv
+
+    root = tmp_path_factory.mktemp("tiny-model")
+    data = write_tiny_csv(root / "tiny.csv")
+    out = root / "bundle"
+    result = subprocess.run(
+        [
+            str(console_script("ticket-trainer")),
+            "train-classifier",
+            "--train",
+            str(data),
+            "--tiny",
+            "--no-glove",
+            "--out",
+            str(out),
+            "--version",
+            "tiny-1",
+            "--work-dir",
+            str(root / "work"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out
