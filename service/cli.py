@@ -9,6 +9,7 @@ from service.cli_base import build_parser, run
 COMMAND_MODULES = (
     "service.commands.broker",
     "service.commands.demo",
+    "service.commands.predict",
     "service.commands.schemas",
     "service.commands.serve",
 )

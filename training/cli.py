@@ -6,7 +6,10 @@ from collections.abc import Sequence
 
 from service.cli_base import build_parser, run
 
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "training.commands.train_classifier",
+    "training.commands.evaluate",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

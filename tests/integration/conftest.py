@@ -53,34 +53,25 @@ def start_router(
 
 
 @pytest.fixture(scope="session")
-def tiny_bundle(tmp_path_factory: pytest.TempPathFactory, console_script: Callable[[str], Path]) -> Path:
-    """A tiny model bundle trained once per session through the real ``ticket-trainer train-classifier``."""
-    import subprocess
+def small_labelled_csv(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A few hundred ``text,label`` rows of the shared data, every department present."""
+    from tests.integration.classifier_tools import write_small_csv
 
-    from tests.tiny_data import write_tiny_csv
+    return write_small_csv(data_dir, tmp_path_factory.mktemp("data") / "small.csv")
 
-    root = tmp_path_factory.mktemp("tiny-model")
-    data = write_tiny_csv(root / "tiny.csv")
-    out = root / "bundle"
-    result = subprocess.run(
-        [
-            str(console_script("ticket-trainer")),
-            "train-classifier",
-            "--train",
-            str(data),
-            "--tiny",
-            "--no-glove",
-            "--out",
-            str(out),
-            "--version",
-            "tiny-1",
-            "--work-dir",
-            str(root / "work"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+
+@pytest.fixture(scope="session")
+def tiny_bundle(
+    small_labelled_csv: Path, tmp_path_factory: pytest.TempPathFactory, console_script: Callable[[str], Path]
+) -> Path:
+    """A tiny model bundle trained by the real ``ticket-trainer train-classifier`` command (seconds, not minutes)."""
+    from tests.integration.classifier_tools import run
+
+    root = tmp_path_factory.mktemp("bundles")
+    bundle = root / "tiny-1"
+    result = run(
+        console_script("ticket-trainer"), "train-classifier", "--train", small_labelled_csv, "--text-column", "text",
+        "--label-column", "label", "--tiny", "--out", bundle, "--work-dir", root / "work",
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
-    return out
+    return bundle

@@ -1,0 +1,152 @@
+"""Load a classifier bundle (manifest + verified model file) and classify batches through one traced function."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from schemas.common import describe_validation_error
+from schemas.manifest import ModelManifest
+from service.errors import ModelLoadError, TicketRouterError
+from service.hashing import sha256_file
+from service.label_space import LabelSpace, Probabilities
+from service.prediction import Prediction
+from service.textclean import CLEANING_VERSION, MAX_CHARS, clean_text, clean_texts
+
+logger = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+BATCH_SIZE = 256
+
+
+def clean_for_model(text: str, manifest: ModelManifest | Mapping[str, Any]) -> str:
+    """One raw text cleaned exactly as the bundle described by ``manifest`` (model or parsed JSON) expects."""
+    max_chars = manifest.max_chars if isinstance(manifest, ModelManifest) else manifest.get("max_chars", MAX_CHARS)
+    return clean_text(text, int(max_chars))
+
+
+class ModelRunner:
+    """A Keras model behind one ``tf.function`` over a string batch of any size: traced once, never eager.
+
+    Texts are grouped by length before batching so short messages are not padded to a narrative's length;
+    probabilities come back in input order.
+    """
+
+    def __init__(self, model: Any, batch_size: int = BATCH_SIZE) -> None:
+        import tensorflow as tf
+
+        self._tf = tf
+        self.batch_size = batch_size
+        self.n_outputs = int(model.output_shape[-1])
+        self._call = tf.function(
+            lambda texts: model(texts, training=False), input_signature=[tf.TensorSpec([None], tf.string)]
+        )
+
+    def probabilities(self, cleaned: Sequence[str]) -> Probabilities:
+        """``(len(cleaned), n_outputs)`` softmax outputs for already-cleaned texts."""
+        out = np.zeros((len(cleaned), self.n_outputs), dtype=np.float32)
+        order = sorted(range(len(cleaned)), key=lambda i: len(cleaned[i]))
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            batch = self._tf.constant([cleaned[i] for i in rows], dtype=self._tf.string)
+            out[rows] = self._call(batch).numpy()
+        return out
+
+
+class BundleClassifier:
+    """A loaded, verified bundle: the router's :class:`~service.prediction.Classifier`."""
+
+    def __init__(self, path: Path, manifest: ModelManifest, runner: ModelRunner, alternatives: int = 5) -> None:
+        self.path = path
+        self.manifest = manifest
+        self.runner = runner
+        self.space = LabelSpace(manifest.labels, manifest.label_to_department)
+        self.alternatives = alternatives
+
+    @property
+    def version(self) -> str:
+        """The bundle version."""
+        return self.manifest.version
+
+    @property
+    def triage_threshold(self) -> float:
+        """The threshold chosen on validation data when the bundle was trained."""
+        return self.manifest.triage_threshold
+
+    def probabilities(self, texts: Sequence[str]) -> Probabilities:
+        """Label probabilities (columns in ``manifest.labels`` order) for raw texts, cleaned here."""
+        return self.runner.probabilities(clean_texts(texts, self.manifest.max_chars))
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        """One prediction per raw text, in order; the model is called once per batch of up to 256 texts."""
+        if not texts:
+            return []
+        return self.space.predictions(self.probabilities(texts), self.alternatives)
+
+    def smoke_test(self) -> None:
+        """Classify a fixed batch and check the answers are well-formed; raises :class:`ModelLoadError`."""
+        from service.model_watch import smoke_test
+
+        smoke_test(self)
+
+
+def read_manifest(path: Path) -> ModelManifest:
+    """The validated manifest of the bundle directory ``path``."""
+    file = path / MANIFEST
+    if not path.is_dir():
+        raise ModelLoadError(f"model bundle {path} is not a directory")
+    if not file.is_file():
+        raise ModelLoadError(f"model bundle {path} has no {MANIFEST}")
+    try:
+        return ModelManifest.model_validate_json(file.read_bytes())
+    except ValidationError as exc:
+        raise ModelLoadError(f"{file} is not a valid manifest: {describe_validation_error(exc)}") from None
+
+
+def verify_model_file(path: Path, manifest: ModelManifest) -> Path:
+    """The model file's path once its sha256 matches the manifest; :class:`ModelLoadError` otherwise."""
+    model_file = path / manifest.model_file
+    if not model_file.is_file():
+        raise ModelLoadError(f"model bundle {path}: model file {manifest.model_file} is missing")
+    actual = sha256_file(model_file)
+    if actual != manifest.model_sha256:
+        raise ModelLoadError(
+            f"model bundle {path}: sha256 of {manifest.model_file} is {actual[:12]}…, the manifest says "
+            f"{manifest.model_sha256[:12]}… (corrupt or replaced file); refusing to load it"
+        )
+    return model_file
+
+
+def load_bundle(path: Path, batch_size: int = BATCH_SIZE) -> BundleClassifier:
+    """Read, verify (manifest, sha256, cleaning version, output size) and load a bundle directory."""
+    manifest = read_manifest(path)
+    model_file = verify_model_file(path, manifest)
+    if manifest.cleaning_version != CLEANING_VERSION:
+        raise ModelLoadError(
+            f"model bundle {path} was trained with text cleaning v{manifest.cleaning_version}; this router "
+            f"cleans with v{CLEANING_VERSION} (retrain the model or run the matching router)"
+        )
+    import keras
+
+    import service.keras_layers  # noqa: F401 - registers the custom layers for deserialisation
+
+    try:
+        model = keras.saving.load_model(model_file, compile=False, safe_mode=True)
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise ModelLoadError(f"model bundle {path}: cannot load {manifest.model_file}: {exc}") from exc
+    runner = ModelRunner(model, batch_size)
+    if runner.n_outputs != len(manifest.labels):
+        raise ModelLoadError(
+            f"model bundle {path}: the model has {runner.n_outputs} outputs, the manifest {len(manifest.labels)} labels"
+        )
+    try:
+        classifier = BundleClassifier(path, manifest, runner)
+    except TicketRouterError as exc:
+        raise ModelLoadError(f"model bundle {path}: {exc}") from exc
+    logger.info("loaded model bundle %s (version %s, %d labels)", path, manifest.version, len(manifest.labels))
+    return classifier

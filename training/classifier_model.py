@@ -1,0 +1,98 @@
+"""The Bi-LSTM classifier: its hyper-parameters and ``build_model`` (raw cleaned string in, label softmax out)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Everything that shapes the model and its training; recorded in the bundle manifest."""
+
+    vocab_size: int = 25_000
+    embedding_dim: int = 50
+    glove: bool = True
+    lstm_units: int = 64
+    spatial_dropout: float = 0.1
+    dropout: float = 0.3
+    learning_rate: float = 3e-3
+    weight_decay: float = 1e-4
+    batch_size: int = 64
+    epochs: int = 25
+    patience: int = 3
+    class_weight_power: float = 0.5
+    seed: int = 42
+
+    def to_manifest(self) -> dict[str, float | int | str | bool]:
+        """The config as flat manifest values."""
+        return dict(asdict(self))
+
+    def with_overrides(self, **overrides: Any) -> ModelConfig:
+        """A copy with the given (non-None) fields replaced."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+TINY = ModelConfig(
+    vocab_size=2_000,
+    embedding_dim=16,
+    glove=False,
+    lstm_units=8,
+    learning_rate=1e-2,
+    epochs=8,
+    patience=2,
+    batch_size=16,
+)
+"""A model that trains in seconds: for tests and smoke runs, not for routing."""
+
+
+def build_model(
+    config: ModelConfig, vocabulary: Sequence[str], n_labels: int, embeddings: np.ndarray | None = None
+) -> Any:
+    """String → TextVectorization → Embedding(mask_zero) → BiLSTM → masked max-pool → dropout → softmax.
+
+    ``vocabulary`` excludes the padding and out-of-vocabulary entries (Keras adds them at 0 and 1);
+    ``embeddings`` (optional) has one row per final vocabulary entry, i.e. ``len(vocabulary) + 2`` rows.
+    The vectorizer pads each batch to its longest text (texts are already cut by the cleaning), so one
+    traced graph serves every batch shape.
+    """
+    import keras
+
+    from service.keras_layers import MaskedGlobalMaxPooling1D
+
+    keras.utils.set_random_seed(config.seed)
+    text = keras.Input(shape=(), dtype="string", name="text")
+    vectorize = keras.layers.TextVectorization(
+        standardize=None, split="whitespace", output_mode="int", vocabulary=list(vocabulary), name="vectorize"
+    )
+    size = len(vocabulary) + 2
+    if embeddings is not None and embeddings.shape != (size, config.embedding_dim):
+        raise ValueError(f"embeddings have shape {embeddings.shape}, expected {(size, config.embedding_dim)}")
+    embed = keras.layers.Embedding(size, config.embedding_dim, mask_zero=True, name="embed")
+    x = embed(vectorize(text))
+    if config.spatial_dropout:
+        x = keras.layers.SpatialDropout1D(config.spatial_dropout)(x)
+    x = keras.layers.Bidirectional(keras.layers.LSTM(config.lstm_units, return_sequences=True), name="bilstm")(x)
+    x = MaskedGlobalMaxPooling1D(name="max_over_time")(x)
+    x = keras.layers.Dropout(config.dropout)(x)
+    probs = keras.layers.Dense(n_labels, activation="softmax", name="labels")(x)
+    model = keras.Model(text, probs, name="ticket_classifier")
+    if embeddings is not None:
+        # Set after building, not as a Constant initializer: that would copy the matrix into the saved config.
+        embed.set_weights([embeddings])
+    model.compile(
+        optimizer=keras.optimizers.AdamW(config.learning_rate, weight_decay=config.weight_decay, clipnorm=1.0),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def inference_model(model: Any) -> Any:
+    """The same layers and weights without the optimizer: what the bundle saves (a third of the size)."""
+    import keras
+
+    return keras.Model(model.inputs, model.outputs, name=model.name)

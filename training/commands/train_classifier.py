@@ -1,0 +1,103 @@
+"""``ticket-trainer train-classifier``: train the Bi-LSTM on the shared data or any labelled CSV into a bundle."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from service.paths import PROJECT_ROOT, default_classifier_registry, default_data_dir
+
+logger = logging.getLogger(__name__)
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``train-classifier`` subcommand."""
+    parser = subparsers.add_parser(
+        "train-classifier",
+        help="train the department classifier and write a model bundle",
+        description="Without --train: the production model from the shared data (CFPB, Banking77, CLINC150 mapped "
+        "by taxonomy.csv), written into the registry as a new version that becomes current. With --train: any "
+        "labelled CSV. A stratified validation split is held out for early stopping, the triage threshold and the "
+        "bundle's metrics.",
+        epilog="departments of a --train CSV's labels come from --routing (columns label,department), else the "
+        "CSV's own --department-column when present, else labels that are department names; any other label is "
+        "an error.",
+    )
+    data = parser.add_argument_group("data")
+    data.add_argument("--data-dir", type=Path, default=None, help="shared data folder (default: ../shared/data)")
+    data.add_argument("--train", type=Path, help="a labelled CSV to train on instead of the shared data")
+    data.add_argument("--text-column", default="text", help="text column of --train (default: text)")
+    data.add_argument("--label-column", default="label", help="label column of --train (default: label)")
+    data.add_argument("--routing", type=Path, help="CSV with columns label,department mapping labels of --train")
+    data.add_argument("--department-column", default="department", help="department column of --train, if any")
+    data.add_argument("--validation-fraction", type=float, default=0.15, help="held-out share (default: 0.15)")
+    out = parser.add_argument_group("output")
+    out.add_argument("--out", type=Path, help="bundle folder to create (default: <registry>/<new version>)")
+    out.add_argument("--version", help="bundle version (default: --out's name, else the UTC time)")
+    out.add_argument("--registry", type=Path, default=None, help="registry folder (default: models/classifier)")
+    out.add_argument("--no-set-current", action="store_true", help="do not make the new registry version current")
+    out.add_argument("--work-dir", type=Path, help="checkpoints folder (default: runs/classifier/<version>)")
+    model = parser.add_argument_group("model (defaults: the production recipe)")
+    model.add_argument("--tiny", action="store_true", help="a tiny model that trains in seconds (tests, smoke runs)")
+    model.add_argument("--epochs", type=int, help="most epochs (early stopping on validation loss)")
+    model.add_argument("--patience", type=int, help="epochs without validation-loss improvement before stopping")
+    model.add_argument("--batch-size", type=int, help="training batch size")
+    model.add_argument("--lstm-units", type=int, help="LSTM units per direction")
+    model.add_argument("--embedding-dim", type=int, help="embedding size (GloVe needs 50)")
+    model.add_argument("--vocab-size", type=int, help="largest vocabulary")
+    model.add_argument("--learning-rate", type=float, help="AdamW learning rate")
+    model.add_argument("--no-glove", action="store_true", help="random embedding initialisation instead of GloVe")
+    model.add_argument("--seed", type=int, help="random seed of the split, initialisation and shuffling")
+    parser.set_defaults(handler=_run)
+
+
+def _config(args: argparse.Namespace) -> Any:
+    from training.classifier_model import TINY, ModelConfig
+
+    base = TINY if args.tiny else ModelConfig()
+    return base.with_overrides(
+        epochs=args.epochs,
+        patience=args.patience,
+        batch_size=args.batch_size,
+        lstm_units=args.lstm_units,
+        embedding_dim=args.embedding_dim,
+        vocab_size=args.vocab_size,
+        learning_rate=args.learning_rate,
+        seed=args.seed,
+        glove=False if args.no_glove else None,
+    )
+
+
+def _run(args: argparse.Namespace) -> int:
+    from service.registry import ModelRegistry
+    from training.classifier_bundle import write_bundle
+    from training.classifier_data import load_labelled_csv, load_production, stratified_split
+    from training.classifier_train import train_model
+
+    config = _config(args)
+    if args.train is not None:
+        data = load_labelled_csv(args.train, args.text_column, args.label_column, args.routing, args.department_column)
+    else:
+        data = load_production(args.data_dir or default_data_dir())
+    train, val = stratified_split(data, args.validation_fraction, config.seed)
+    registry = ModelRegistry(args.registry or default_classifier_registry())
+    if args.out is not None:
+        out_dir: Path = args.out
+        version = args.version or out_dir.name
+    else:
+        version = args.version or registry.new_version()
+        out_dir = registry.root / version
+    work_dir = args.work_dir or PROJECT_ROOT / "runs" / "classifier" / version
+    trained = train_model(train, val, config, work_dir / "checkpoints")
+    manifest = write_bundle(out_dir, version, trained, config, train, val, data.files)
+    if args.out is None and not args.no_set_current:
+        registry.set_current(version)
+    summary = {"bundle": str(out_dir), "version": version, "triage_threshold": manifest.triage_threshold}
+    summary["validation"] = manifest.validation_metrics
+    summary["train_seconds"] = manifest.training["train_seconds"]
+    print(json.dumps(summary, indent=2), file=sys.stdout)  # noqa: T201 - the command's result
+    return 0
