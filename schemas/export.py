@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from schemas.events import INPUT_EVENT_ADAPTER, ComplaintEvent, SocialPostEvent
 from schemas.feedback import Feedback
+from schemas.forecast import ForecastManifest
 from schemas.loans import ForecastEvent, LoanRecord
 from schemas.manifest import ModelManifest
 from schemas.outputs import DeadLetter, RoutedEvent
@@ -23,6 +24,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "model_manifest": ModelManifest,
     "loan_record": LoanRecord,
     "forecast_event": ForecastEvent,
+    "forecast_manifest": ForecastManifest,
 }
 
 

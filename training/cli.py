@@ -9,6 +9,7 @@ from service.cli_base import build_parser, run
 COMMAND_MODULES: tuple[str, ...] = (
     "training.commands.train_classifier",
     "training.commands.evaluate",
+    "training.commands.forecast",
 )
 
 

@@ -1,0 +1,84 @@
+"""Metrics and baselines on synthetic series with known answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from service.errors import DataError
+from training.forecast.backtest import best_model, rolling_origins, run_backtest
+from training.forecast.baselines import HoltWinters, Naive, SeasonalNaive, baseline_recipes
+from training.forecast.metrics import coverage, mae, mase, mase_scale, point_metrics, smape
+from training.forecast.series import DailySeries
+
+WEEK = np.array([10.0, 20, 30, 40, 50, 5, 1])
+
+
+def _series(values: np.ndarray) -> DailySeries:
+    return DailySeries(dt.date(2020, 1, 6), np.asarray(values, dtype=float), "amount")
+
+
+def test_mae_and_smape() -> None:
+    actual, forecast = np.array([1.0, 2, 0, 4]), np.array([2.0, 2, 0, 0])
+    assert mae(actual, forecast) == pytest.approx(5 / 4)
+    # 2|1-2|/3, 0, both zero counts as exact, 2*4/4
+    assert smape(actual, forecast) == pytest.approx((2 / 3 + 0 + 0 + 2) / 4 * 100)
+
+
+def test_mase_scale_is_the_in_sample_weekly_naive_error() -> None:
+    history = np.concatenate([WEEK, WEEK + 7])
+    assert mase_scale(history) == pytest.approx(7.0)
+    assert mase(np.array([10.0]), np.array([17.0]), 7.0) == pytest.approx(1.0)
+
+
+def test_mase_is_undefined_on_too_little_or_perfectly_periodic_history() -> None:
+    with pytest.raises(DataError, match="more than 7 days"):
+        mase_scale(WEEK)
+    with pytest.raises(DataError, match="undefined"):
+        mase_scale(np.tile(WEEK, 3))
+
+
+def test_coverage_counts_bounds_as_inside() -> None:
+    assert coverage(np.array([1.0, 2, 3, 4]), np.array([1.0, 0, 4, 0]), np.array([1.0, 5, 5, 3])) == 0.5
+
+
+def test_naive_and_seasonal_naive_repeat_the_right_days() -> None:
+    history = _series(np.concatenate([WEEK, WEEK * 2]))
+    np.testing.assert_array_equal(Naive().forecast(history, 3), [2, 2, 2])
+    np.testing.assert_array_equal(SeasonalNaive().forecast(history, 9), np.resize(WEEK * 2, 9))
+
+
+def test_ets_follows_trend_and_weekly_season() -> None:
+    days = np.arange(140)
+    truth = 100 + 0.5 * days + np.resize(WEEK, 140)
+    forecast = HoltWinters(damped=False).forecast(_series(truth[:126]), 14)
+    np.testing.assert_allclose(forecast, truth[126:], rtol=0.02)
+
+
+def test_rolling_origins_end_one_horizon_before_the_end() -> None:
+    assert rolling_origins(400, 90, 3, 30, 60) == [250, 280, 310]
+    assert rolling_origins(200, 90, 5, 30, 60) == [80, 110]
+    with pytest.raises(DataError, match="too short"):
+        rolling_origins(100, 90, 2, 30, 60)
+
+
+def test_backtest_scores_every_model_and_picks_seasonal_naive_on_a_weekly_series() -> None:
+    rng = np.random.default_rng(0)
+    values = np.tile(WEEK, 40) * 10 + rng.normal(0, 1, 280)
+    series = _series(values)
+    origins = rolling_origins(len(series), 28, 3, 14, 100)
+    results = run_backtest(series, baseline_recipes(), origins, 28)
+    assert set(results) == {"naive", "seasonal_naive", "ets"}
+    for result in results.values():
+        assert [o.origin for o in result.origins] == origins
+        assert all(len(o.forecast) == 28 for o in result.origins)
+    snaive = results["seasonal_naive"].final_fold()
+    expected = point_metrics(
+        values[origins[-1] :], np.resize(values[origins[-1] - 7 : origins[-1]], 28), values[: origins[-1]]
+    )
+    assert snaive.metrics == pytest.approx(expected)
+    assert results["naive"].mean_metrics()["mase"] > 5
+    name, why = best_model(results)
+    assert name in {"seasonal_naive", "ets"} and "lowest mean MASE" in why

@@ -1,0 +1,1 @@
+"""The loan-volume forecaster: daily aggregation, LSTM and baselines, backtests, intervals, bundles, serving."""

@@ -1,0 +1,94 @@
+"""Baseline forecasters: naive, weekly seasonal naive and Holt-Winters ETS (statsmodels)."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import numpy as np
+
+from service.errors import DataError
+from training.forecast.models import Forecaster, Recipe
+from training.forecast.series import DailySeries
+
+logger = logging.getLogger(__name__)
+
+
+class Naive:
+    """Every future day equals the last observed day."""
+
+    name = "naive"
+
+    def forecast(self, history: DailySeries, horizon: int) -> np.ndarray:
+        """Repeat the last value ``horizon`` times."""
+        return np.repeat(history.values[-1], horizon).astype(np.float64)
+
+
+class SeasonalNaive:
+    """Every future day equals the same weekday of the last observed week."""
+
+    name = "seasonal_naive"
+
+    def __init__(self, season: int = 7) -> None:
+        self.season = season
+
+    def forecast(self, history: DailySeries, horizon: int) -> np.ndarray:
+        """Repeat the last ``season`` days."""
+        if len(history) < self.season:
+            raise DataError(f"seasonal naive needs {self.season} days of history, got {len(history)}")
+        return np.resize(history.values[-self.season :], horizon).astype(np.float64)
+
+
+class HoltWinters:
+    """Additive damped trend and additive weekly seasonality, refit on the history at every forecast."""
+
+    name = "ets"
+
+    def __init__(self, season: int = 7, damped: bool = True) -> None:
+        self.season = season
+        self.damped = damped
+
+    def forecast(self, history: DailySeries, horizon: int) -> np.ndarray:
+        """Fit Holt-Winters ETS by maximum likelihood and forecast; negative values are clipped to 0."""
+        from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+        if len(history) < 2 * self.season + 2:
+            raise DataError(f"ETS needs at least {2 * self.season + 2} days of history, got {len(history)}")
+        model = ExponentialSmoothing(
+            history.values,
+            trend="add",
+            damped_trend=self.damped,
+            seasonal="add",
+            seasonal_periods=self.season,
+            initialization_method="estimated",
+        )
+        with warnings.catch_warnings():
+            # statsmodels warns on every non-converged optimisation; the fit is still usable.
+            warnings.simplefilter("ignore")
+            fitted = model.fit()
+        return np.maximum(np.asarray(fitted.forecast(horizon), dtype=np.float64), 0.0)
+
+
+class StatelessRecipe:
+    """A recipe whose forecaster has nothing to learn ahead of time (it refits on the history if needed)."""
+
+    def __init__(self, forecaster: Forecaster) -> None:
+        self.forecaster = forecaster
+        self.name = forecaster.name
+
+    def fit(self, history: DailySeries) -> Forecaster:
+        """Return the forecaster itself."""
+        return self.forecaster
+
+
+def baseline_recipes() -> list[Recipe]:
+    """The three baselines every backtest reports."""
+    return [StatelessRecipe(Naive()), StatelessRecipe(SeasonalNaive()), StatelessRecipe(HoltWinters())]
+
+
+def baseline_by_name(name: str) -> Forecaster:
+    """A baseline forecaster by its manifest name."""
+    table: dict[str, Forecaster] = {"naive": Naive(), "seasonal_naive": SeasonalNaive(), "ets": HoltWinters()}
+    if name not in table:
+        raise DataError(f"unknown baseline {name!r}; expected one of {sorted(table)}")
+    return table[name]

@@ -1,0 +1,128 @@
+"""The LSTM's inputs and targets, one numpy implementation shared by training and serving.
+
+Values enter in log1p space relative to the recent level (log1p of the mean of the last ``level_days``),
+so the network learns the shape of the next days rather than the absolute volume, and the same weights
+work after the volume grows or shrinks. Calendar features of the past window and of every target day
+(day of week, business day, horizon position) are inputs, so a direct 90-day output knows which future
+days are weekends and holidays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from service.errors import DataError
+from training.forecast.calendar import N_FEATURES, calendar_features
+from training.forecast.series import DailySeries
+
+MIN_CLOSED_DAYS = 20
+PAST_FEATURES = 1 + N_FEATURES
+FUTURE_FEATURES = N_FEATURES + 1
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    """Window geometry plus the value scaler (fitted on training windows only)."""
+
+    window: int = 60
+    horizon: int = 90
+    level_days: int = 28
+    value_mean: float = 0.0
+    value_std: float = 1.0
+    zero_closed_days: bool = False
+
+    def __post_init__(self) -> None:
+        if self.window < 7 or self.horizon < 1 or self.level_days < 1 or self.value_std <= 0:
+            raise DataError(f"invalid window spec: {self}")
+
+    @property
+    def min_history(self) -> int:
+        """Days of history needed before the first forecast origin."""
+        return max(self.window, self.level_days)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values for the bundle manifest."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Model inputs (past window, future calendar), targets (NaN where not observed) and levels."""
+
+    past: np.ndarray
+    future: np.ndarray
+    target: np.ndarray | None
+    level: np.ndarray
+
+
+def _level(log_values: np.ndarray, origin: int, days: int) -> float:
+    return float(np.log1p(np.mean(np.expm1(log_values[origin - days : origin]))))
+
+
+def make_windows(series: DailySeries, spec: WindowSpec, origins: list[int], with_target: bool = True) -> Windows:
+    """Windows whose first forecast day is position ``origin`` of ``series`` (origin may equal its length)."""
+    if not origins:
+        raise DataError("no forecast origins to build windows for")
+    if min(origins) < spec.min_history:
+        raise DataError(f"the LSTM needs {spec.min_history} days of history, got {min(origins)}")
+    log_values = np.log1p(np.maximum(series.values, 0.0))
+    calendar = calendar_features(series.start, max(origins) + spec.horizon)
+    position = (np.arange(spec.horizon, dtype=np.float32) / spec.horizon)[:, None]
+    past, future, target, level = [], [], [], []
+    for origin in origins:
+        lvl = _level(log_values, origin, spec.level_days)
+        scaled = (log_values[origin - spec.window : origin] - lvl - spec.value_mean) / spec.value_std
+        past.append(np.concatenate([scaled[:, None], calendar[origin - spec.window : origin]], axis=1))
+        future.append(np.concatenate([calendar[origin : origin + spec.horizon], position], axis=1))
+        if with_target:
+            row = np.full(spec.horizon, np.nan)
+            seen = min(spec.horizon, len(series) - origin)
+            row[:seen] = log_values[origin : origin + seen] - lvl
+            target.append(row)
+        level.append(lvl)
+    return Windows(
+        past=np.asarray(past, dtype=np.float32),
+        future=np.asarray(future, dtype=np.float32),
+        target=np.asarray(target, dtype=np.float32) if with_target else None,
+        level=np.asarray(level, dtype=np.float64),
+    )
+
+
+def fit_value_scaler(series: DailySeries, spec: WindowSpec, origins: list[int]) -> WindowSpec:
+    """A copy of ``spec`` whose scaler is the mean/std of the relative log values in the given windows."""
+    raw = make_windows(series, WindowSpec(spec.window, spec.horizon, spec.level_days), origins, with_target=False)
+    values = raw.past[:, :, 0]
+    return WindowSpec(
+        spec.window,
+        spec.horizon,
+        spec.level_days,
+        float(values.mean()),
+        float(values.std()) or 1.0,
+        closed_days_are_zero(series),
+    )
+
+
+def closed_days_are_zero(series: DailySeries) -> bool:
+    """True when the history has no activity on weekends and Federal Reserve holidays (originations).
+
+    The network then only learns to put those days near zero (it predicts about one loan, which costs
+    200% sMAPE on each such day and pushes the interval off zero), so the forecast sets them to exactly 0.
+    """
+    closed = calendar_features(series.start, len(series))[:, 7] == 0
+    return int(closed.sum()) >= MIN_CLOSED_DAYS and bool(np.all(series.values[closed] == 0))
+
+
+def training_origins(series: DailySeries, spec: WindowSpec) -> list[int]:
+    """Every origin with a full input window and at least one observed target day."""
+    origins = list(range(spec.min_history, len(series)))
+    if len(origins) < 20:
+        raise DataError(f"too little history to train the LSTM: {len(series)} days, need {spec.min_history + 20}")
+    return origins
+
+
+def to_values(relative: np.ndarray, level: float) -> np.ndarray:
+    """Model output (log1p relative to the level) back to non-negative daily values."""
+    return np.maximum(np.expm1(np.asarray(relative, dtype=np.float64) + level), 0.0)
