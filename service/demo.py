@@ -88,6 +88,7 @@ def run_demo(messages: list[DemoMessage], router_env: dict[str, str], say: Say, 
             "TICKET_ROUTER_HTTP_PORT": str(port),
             "TICKET_ROUTER_HTTP_HOST": "127.0.0.1",
             "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+            "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"),
         }
         say("starting the router (ticket-router serve) with the registry's current model ...")
         with subprocess.Popen([*router_command(), "serve"], env=env) as router:  # noqa: S603 - our own command

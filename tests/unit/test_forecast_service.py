@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,7 @@ import pytest
 from schemas.loans import LoanRecord
 from service.errors import ConfigError, ModelLoadError
 from tests.unit.forecast_fakes import START, WEEK, weekly_series, write_fake_bundle
+from tests.unit.isolation import imports_tensorflow
 from training.forecast.bundle import load_bundle
 from training.forecast.service import ForecastService
 
@@ -26,9 +26,13 @@ def _loan(loan_id: str, when: str, amount: float | None = None) -> LoanRecord:
     return LoanRecord.model_validate({"loan_id": loan_id, "created_at": when, "amount": amount})
 
 
-def test_a_baseline_bundle_loads_without_tensorflow(service: ForecastService) -> None:
+def test_a_baseline_bundle_loads_without_tensorflow(service: ForecastService, tmp_path: Path) -> None:
     assert service.bundle.manifest.chosen_model == "seasonal_naive"
-    assert "tensorflow" not in sys.modules
+    code = (
+        "from pathlib import Path\nfrom training.forecast.service import ForecastService\n"
+        f"ForecastService.from_directory(Path({str(tmp_path / 'bundle')!r})).forecast(3)"
+    )
+    assert not imports_tensorflow(code)
 
 
 def test_forecast_starts_after_the_series_with_ordered_bounds(service: ForecastService) -> None:

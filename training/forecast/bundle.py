@@ -102,7 +102,9 @@ def load_bundle(directory: Path, threads: int = 0) -> ForecastBundle:
         from training.forecast.lstm import load_lstm
 
         lstm = manifest.lstm
-        spec = WindowSpec(lstm.window, lstm.horizon, lstm.level_days, lstm.value_mean, lstm.value_std)
+        spec = WindowSpec(
+            lstm.window, lstm.horizon, lstm.level_days, lstm.value_mean, lstm.value_std, lstm.zero_closed_days
+        )
         forecaster = load_lstm(directory / manifest.model_file, spec, threads)
     else:
         forecaster = baseline_by_name(manifest.chosen_model)

@@ -9,6 +9,8 @@ import numpy as np
 
 N_FEATURES = 8
 """Seven one-hot day-of-week columns (Monday first) and one business-day flag."""
+BUSINESS_DAY = 7
+"""Column of the business-day flag."""
 
 
 def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
@@ -56,5 +58,5 @@ def calendar_features(start: dt.date, days: int) -> np.ndarray:
     for i in range(days):
         day = start + dt.timedelta(days=i)
         out[i, day.weekday()] = 1.0
-        out[i, 7] = 1.0 if is_business_day(day) else 0.0
+        out[i, BUSINESS_DAY] = 1.0 if is_business_day(day) else 0.0
     return out

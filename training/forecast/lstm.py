@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from service.errors import ModelLoadError
+from training.forecast.calendar import BUSINESS_DAY
 from training.forecast.series import DailySeries
 from training.forecast.windows import (
     FUTURE_FEATURES,
@@ -111,7 +112,10 @@ class LstmForecaster:
         win = make_windows(history, self.spec, [len(history)], with_target=False)
         predict = self._predict or self.model.predict_on_batch
         relative = np.asarray(predict([win.past, win.future]))[0]
-        return to_values(relative[:horizon], float(win.level[0]))
+        values = to_values(relative[:horizon], float(win.level[0]))
+        if self.spec.zero_closed_days:
+            values[win.future[0, :horizon, BUSINESS_DAY] == 0] = 0.0
+        return values
 
     def save(self, path: Path) -> Path:
         """Write the Keras model (the spec goes into the bundle manifest); returns ``path``."""

@@ -22,6 +22,7 @@ from schemas.forecast import (
 )
 from schemas.manifest import DataFile
 from service.errors import DataError
+from service.paths import default_data_dir
 from training.forecast.backtest import ModelBacktest, best_model, rolling_origins, run_backtest
 from training.forecast.baselines import baseline_by_name, baseline_recipes
 from training.forecast.bundle import PLOT_FILE, SERIES_FILE, write_manifest, write_series
@@ -154,11 +155,19 @@ def train_forecaster(options: TrainOptions, say: Callable[[str], None]) -> Forec
             file=SERIES_FILE,
             sha256=file_sha256(options.out / SERIES_FILE),
         ),
-        data=[DataFile(path=str(options.loans), sha256=file_sha256(options.loans), rows=_rows(options.loans))],
+        data=[DataFile(path=_provenance(options.loans), sha256=file_sha256(options.loans), rows=_rows(options.loans))],
     )
     write_manifest(manifest, options.out)
     say(f"bundle written to {options.out} in {time.monotonic() - started:.0f}s")
     return manifest
+
+
+def _provenance(path: Path) -> str:
+    """The data file relative to the shared data folder when it lives there (no machine-specific prefix)."""
+    try:
+        return path.resolve().relative_to(default_data_dir().resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _rows(path: Path) -> int:

@@ -18,6 +18,7 @@ from service.errors import DataError
 from training.forecast.calendar import N_FEATURES, calendar_features
 from training.forecast.series import DailySeries
 
+MIN_CLOSED_DAYS = 20
 PAST_FEATURES = 1 + N_FEATURES
 FUTURE_FEATURES = N_FEATURES + 1
 
@@ -31,6 +32,7 @@ class WindowSpec:
     level_days: int = 28
     value_mean: float = 0.0
     value_std: float = 1.0
+    zero_closed_days: bool = False
 
     def __post_init__(self) -> None:
         if self.window < 7 or self.horizon < 1 or self.level_days < 1 or self.value_std <= 0:
@@ -93,7 +95,24 @@ def fit_value_scaler(series: DailySeries, spec: WindowSpec, origins: list[int]) 
     """A copy of ``spec`` whose scaler is the mean/std of the relative log values in the given windows."""
     raw = make_windows(series, WindowSpec(spec.window, spec.horizon, spec.level_days), origins, with_target=False)
     values = raw.past[:, :, 0]
-    return WindowSpec(spec.window, spec.horizon, spec.level_days, float(values.mean()), float(values.std()) or 1.0)
+    return WindowSpec(
+        spec.window,
+        spec.horizon,
+        spec.level_days,
+        float(values.mean()),
+        float(values.std()) or 1.0,
+        closed_days_are_zero(series),
+    )
+
+
+def closed_days_are_zero(series: DailySeries) -> bool:
+    """True when the history has no activity on weekends and Federal Reserve holidays (originations).
+
+    The network then only learns to put those days near zero (it predicts about one loan, which costs
+    200% sMAPE on each such day and pushes the interval off zero), so the forecast sets them to exactly 0.
+    """
+    closed = calendar_features(series.start, len(series))[:, 7] == 0
+    return int(closed.sum()) >= MIN_CLOSED_DAYS and bool(np.all(series.values[closed] == 0))
 
 
 def training_origins(series: DailySeries, spec: WindowSpec) -> list[int]:

@@ -1,0 +1,72 @@
+"""The LSTM's windows (numpy only): shapes, relative-to-level values, masked targets, closed-day detection."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from service.errors import DataError
+from training.forecast.series import DailySeries
+from training.forecast.windows import (
+    FUTURE_FEATURES,
+    PAST_FEATURES,
+    WindowSpec,
+    closed_days_are_zero,
+    fit_value_scaler,
+    make_windows,
+    to_values,
+    training_origins,
+)
+
+MONDAY = dt.date(2024, 1, 1)
+SPEC = WindowSpec(window=14, horizon=7, level_days=7)
+
+
+def _series(values: np.ndarray, value: str = "count") -> DailySeries:
+    return DailySeries(MONDAY, np.asarray(values, dtype=float), "count" if value == "count" else "amount")
+
+
+def test_shapes_and_relative_values_of_a_constant_series() -> None:
+    series = _series(np.full(40, 50.0))
+    win = make_windows(series, SPEC, [14, 33, 40])
+    assert win.past.shape == (3, 14, PAST_FEATURES) and win.future.shape == (3, 7, FUTURE_FEATURES)
+    np.testing.assert_allclose(win.past[:, :, 0], 0.0, atol=1e-6)  # every day equals the level
+    np.testing.assert_allclose(win.level, np.log1p(50.0))
+    assert win.target is not None
+    np.testing.assert_allclose(win.target[0], 0.0, atol=1e-6)
+    assert np.isnan(win.target[1, 7:]).all() and not np.isnan(win.target[1]).any()  # 33 + 7 = 40: all seen
+    assert np.isnan(win.target[2]).all()  # the forecast origin: nothing observed yet
+    np.testing.assert_allclose(to_values(win.target[0], float(win.level[0])), 50.0)
+
+
+def test_future_features_know_weekdays_and_the_horizon_position() -> None:
+    win = make_windows(_series(np.ones(30)), SPEC, [14], with_target=False)
+    future = win.future[0]
+    np.testing.assert_array_equal(future[:, :7].argmax(axis=1), [0, 1, 2, 3, 4, 5, 6])  # day 14 is a Monday
+    np.testing.assert_allclose(future[:, -1], np.arange(7) / 7)
+
+
+def test_the_scaler_only_sees_the_windows_it_is_given() -> None:
+    values = np.concatenate([np.full(30, 10.0), np.full(30, 1000.0)])
+    spec = fit_value_scaler(_series(values), SPEC, list(range(14, 30)))
+    assert spec.value_mean == pytest.approx(0.0, abs=1e-6)  # the jump at day 30 is not in these windows
+
+
+def test_too_short_history_is_a_clear_error() -> None:
+    with pytest.raises(DataError, match="too little history"):
+        training_origins(_series(np.ones(20)), SPEC)
+    with pytest.raises(DataError, match="needs 14 days of history"):
+        make_windows(_series(np.ones(20)), SPEC, [10])
+
+
+def test_closed_days_are_detected_only_when_always_zero() -> None:
+    week = np.array([5.0, 6, 7, 8, 9, 0, 0])
+    series = _series(np.tile(week, 10))
+    # New Year, Martin Luther King Jr. Day and Washington's Birthday fall in these weeks: zero them too.
+    values = series.values.copy()
+    values[[0, 14, 49]] = 0
+    assert closed_days_are_zero(_series(values))
+    assert not closed_days_are_zero(series)  # a holiday with loans
+    assert not closed_days_are_zero(_series(np.full(70, 3.0)))
