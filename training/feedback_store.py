@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from schemas.feedback import Feedback
+from service.errors import ConfigError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS corrections (
@@ -77,12 +78,14 @@ class FeedbackStore:
     def open(self) -> FeedbackStore:
         """Create the file and table if needed (idempotent)."""
         if self._db is None:
-            if str(self.path) != ":memory:":
+            try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            db.executescript(SCHEMA)
+                db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=FULL")
+                db.executescript(SCHEMA)
+            except (OSError, sqlite3.Error) as exc:
+                raise ConfigError(f"cannot open the feedback store {self.path}: {exc}") from exc
             self._db = db
         return self
 

@@ -110,3 +110,36 @@ def test_corrections_trigger_a_refresh_that_is_promoted(
         service.stop()
         service.stop()
     assert http_get(settings.http_port, "/healthz")[0] == 0, "HTTP is down after stop"
+
+
+def test_a_busy_port_or_an_unwritable_store_is_a_clear_error(
+    kafka_settings: KafkaSettings, unique_name: Callable[[str], str], tmp_path: Path
+) -> None:
+    import socket
+
+    import pytest
+
+    from service.errors import ConfigError
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        settings = TrainerSettings(
+            bootstrap_servers=kafka_settings.bootstrap_servers,
+            group_id=unique_name("g"),
+            feedback_topic=unique_name("fb"),
+            feedback_store=tmp_path / "fb.sqlite3",
+            registry=tmp_path / "registry",
+            http_host="127.0.0.1",
+            http_port=taken.getsockname()[1],
+        )
+        service = TrainerService(settings, CollectorRegistry())
+        with pytest.raises(ConfigError, match="cannot listen"):
+            service.start()
+        service.stop()
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    bad = settings.model_copy(update={"feedback_store": blocker / "fb.sqlite3"})
+    with pytest.raises(ConfigError, match="cannot open the feedback store"):
+        TrainerService(bad, CollectorRegistry()).start()

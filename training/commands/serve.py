@@ -79,7 +79,11 @@ def _run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    service.start()
+    try:
+        service.start()
+    except BaseException:
+        service.stop()
+        raise
     try:
         while not stopping.wait(1.0):
             pass
