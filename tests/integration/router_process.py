@@ -121,7 +121,8 @@ class RouterProcess:
         return http_get(self.port, "/metrics")[1]
 
     def log(self) -> str:
-        self._log.flush()
+        if not self._log.closed:  # terminate() closes it; the log stays readable afterwards
+            self._log.flush()
         return self.log_path.read_text(errors="replace")
 
     def terminate(self, timeout: float = 60) -> int:
