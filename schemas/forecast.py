@@ -94,6 +94,9 @@ class LstmSettings(Contract):
     level_days: Annotated[int, Field(ge=1)]
     value_mean: float
     value_std: Annotated[float, Field(gt=0.0)]
+    offset: Annotated[float, Field(gt=0.0)] = Field(
+        default=0.1, description="Values enter the network as log(value / level + offset)."
+    )
     zero_closed_days: bool = Field(
         default=False, description="Weekends and Federal Reserve holidays are forecast as exactly 0 (never active)."
     )

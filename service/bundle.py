@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,18 +16,12 @@ from service.errors import ModelLoadError, TicketRouterError
 from service.hashing import sha256_file
 from service.label_space import LabelSpace, Probabilities
 from service.prediction import Prediction
-from service.textclean import CLEANING_VERSION, MAX_CHARS, clean_text, clean_texts
+from service.textclean import CLEANING_VERSION, clean_texts
 
 logger = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 BATCH_SIZE = 256
-
-
-def clean_for_model(text: str, manifest: ModelManifest | Mapping[str, Any]) -> str:
-    """One raw text cleaned exactly as the bundle described by ``manifest`` (model or parsed JSON) expects."""
-    max_chars = manifest.max_chars if isinstance(manifest, ModelManifest) else manifest.get("max_chars", MAX_CHARS)
-    return clean_text(text, int(max_chars))
 
 
 class ModelRunner:

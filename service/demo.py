@@ -7,6 +7,7 @@ import random
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -63,7 +64,9 @@ def wait_ready(process: subprocess.Popen[bytes], port: int, timeout_s: float, sa
     next_note = time.monotonic() + 10
     while _http_get(f"http://127.0.0.1:{port}/readyz")[0] != 200:
         if process.poll() is not None:
-            raise TicketRouterError(f"the router exited with code {process.returncode} before it was ready (see above)")
+            raise TicketRouterError(
+                f"the router exited with code {process.returncode} before it was ready (see its log)"
+            )
         if time.monotonic() > deadline:
             raise TicketRouterError(f"the router was not ready within {timeout_s:.0f}s")
         if time.monotonic() > next_note:
@@ -91,7 +94,10 @@ def run_demo(messages: list[DemoMessage], router_env: dict[str, str], say: Say, 
             "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"),
         }
         say("starting the router (ticket-router serve) with the registry's current model ...")
-        with subprocess.Popen([*router_command(), "serve"], env=env) as router:  # noqa: S603 - our own command
+        log = tempfile.NamedTemporaryFile(prefix="ticket-router-demo-", suffix=".log", delete=False)  # noqa: SIM115
+        say(f"router log: {log.name}")
+        command = [*router_command(), "serve"]
+        with log, subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT) as router:  # noqa: S603
             try:
                 wait_ready(router, port, timeout_s=180, say=say)
                 say(f"router ready; metrics at http://127.0.0.1:{port}/metrics")
@@ -101,7 +107,7 @@ def run_demo(messages: list[DemoMessage], router_env: dict[str, str], say: Say, 
                 outcome.metrics_sample = [
                     line
                     for line in body.splitlines()
-                    if line.startswith(("ticket_router_events_", "ticket_router_model_info"))
+                    if line.startswith(("ticket_router_events_", "ticket_router_model_info")) and "_created" not in line
                 ]
             finally:
                 router.send_signal(signal.SIGTERM)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import random
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ def _say(text: str) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.log_level is None:
+        logging.getLogger().setLevel(logging.WARNING)  # the demo narrates itself; logs only for problems
     from service.demo import run_demo, summarize
     from service.demo_traffic import EXAMPLES, build_traffic, load_events_file, sample_shared_events
 

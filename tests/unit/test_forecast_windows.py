@@ -32,13 +32,13 @@ def test_shapes_and_relative_values_of_a_constant_series() -> None:
     series = _series(np.full(40, 50.0))
     win = make_windows(series, SPEC, [14, 33, 40])
     assert win.past.shape == (3, 14, PAST_FEATURES) and win.future.shape == (3, 7, FUTURE_FEATURES)
-    np.testing.assert_allclose(win.past[:, :, 0], 0.0, atol=1e-6)  # every day equals the level
-    np.testing.assert_allclose(win.level, np.log1p(50.0))
+    np.testing.assert_allclose(win.past[:, :, 0], np.log(1.1), atol=1e-6)  # every day equals the level
+    np.testing.assert_allclose(win.level, 50.0)
     assert win.target is not None
-    np.testing.assert_allclose(win.target[0], 0.0, atol=1e-6)
+    np.testing.assert_allclose(win.target[0], np.log(1.1), atol=1e-6)
     assert np.isnan(win.target[1, 7:]).all() and not np.isnan(win.target[1]).any()  # 33 + 7 = 40: all seen
     assert np.isnan(win.target[2]).all()  # the forecast origin: nothing observed yet
-    np.testing.assert_allclose(to_values(win.target[0], float(win.level[0])), 50.0)
+    np.testing.assert_allclose(to_values(win.target[0], float(win.level[0]), SPEC.offset), 50.0)
 
 
 def test_future_features_know_weekdays_and_the_horizon_position() -> None:
@@ -51,7 +51,15 @@ def test_future_features_know_weekdays_and_the_horizon_position() -> None:
 def test_the_scaler_only_sees_the_windows_it_is_given() -> None:
     values = np.concatenate([np.full(30, 10.0), np.full(30, 1000.0)])
     spec = fit_value_scaler(_series(values), SPEC, list(range(14, 30)))
-    assert spec.value_mean == pytest.approx(0.0, abs=1e-6)  # the jump at day 30 is not in these windows
+    assert spec.value_mean == pytest.approx(np.log(1.1), abs=1e-6)  # the jump at day 30 is not in these windows
+    assert spec.value_std == 1.0  # constant windows: no spread, the scaler falls back to 1
+
+
+def test_zero_days_do_not_reveal_the_level() -> None:
+    small = make_windows(_series(np.tile([10.0, 10, 10, 10, 10, 0, 0], 4)), SPEC, [28], with_target=False)
+    large = make_windows(_series(np.tile([1e4, 1e4, 1e4, 1e4, 1e4, 0, 0], 4)), SPEC, [28], with_target=False)
+    np.testing.assert_allclose(small.past, large.past, atol=1e-6)
+    assert to_values(np.log(np.array([1.5, 0.1])), 1e4 * 5 / 7, 0.1).tolist() == pytest.approx([1e4, 0.0])
 
 
 def test_too_short_history_is_a_clear_error() -> None:

@@ -103,7 +103,13 @@ def load_bundle(directory: Path, threads: int = 0) -> ForecastBundle:
 
         lstm = manifest.lstm
         spec = WindowSpec(
-            lstm.window, lstm.horizon, lstm.level_days, lstm.value_mean, lstm.value_std, lstm.zero_closed_days
+            lstm.window,
+            lstm.horizon,
+            lstm.level_days,
+            lstm.value_mean,
+            lstm.value_std,
+            lstm.zero_closed_days,
+            lstm.offset,
         )
         forecaster = load_lstm(directory / manifest.model_file, spec, threads)
     else:

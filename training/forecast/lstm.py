@@ -112,7 +112,7 @@ class LstmForecaster:
         win = make_windows(history, self.spec, [len(history)], with_target=False)
         predict = self._predict or self.model.predict_on_batch
         relative = np.asarray(predict([win.past, win.future]))[0]
-        values = to_values(relative[:horizon], float(win.level[0]))
+        values = to_values(relative[:horizon], float(win.level[0]), self.spec.offset)
         if self.spec.zero_closed_days:
             values[win.future[0, :horizon, BUSINESS_DAY] == 0] = 0.0
         return values

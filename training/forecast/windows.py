@@ -1,8 +1,12 @@
 """The LSTM's inputs and targets, one numpy implementation shared by training and serving.
 
-Values enter in log1p space relative to the recent level (log1p of the mean of the last ``level_days``),
-so the network learns the shape of the next days rather than the absolute volume, and the same weights
-work after the volume grows or shrinks. Calendar features of the past window and of every target day
+Values enter as ``log(value / level + offset)``, the level being the mean of the last ``level_days`` days,
+so the network learns the shape of the next days rather than the absolute volume and the same weights
+work after the volume grows or shrinks. The small offset keeps zero days finite and at the same place
+whatever the level: ``log1p(value) - log1p(level)`` puts a zero day at ``-log1p(level)``, so on the
+originations series the weekend zeros told the network the absolute level, and it forecast a level it
+had never seen far too low; ``log1p(value / level)`` fixed that but compressed ordinary days and was worse
+on the amounts series. Calendar features of the past window and of every target day
 (day of week, business day, horizon position) are inputs, so a direct 90-day output knows which future
 days are weekends and holidays.
 """
@@ -33,9 +37,10 @@ class WindowSpec:
     value_mean: float = 0.0
     value_std: float = 1.0
     zero_closed_days: bool = False
+    offset: float = 0.1
 
     def __post_init__(self) -> None:
-        if self.window < 7 or self.horizon < 1 or self.level_days < 1 or self.value_std <= 0:
+        if self.window < 7 or self.horizon < 1 or self.level_days < 1 or self.value_std <= 0 or self.offset <= 0:
             raise DataError(f"invalid window spec: {self}")
 
     @property
@@ -50,7 +55,7 @@ class WindowSpec:
 
 @dataclass(frozen=True)
 class Windows:
-    """Model inputs (past window, future calendar), targets (NaN where not observed) and levels."""
+    """Model inputs (past window, future calendar), targets (NaN where not observed) and levels (raw units)."""
 
     past: np.ndarray
     future: np.ndarray
@@ -58,8 +63,14 @@ class Windows:
     level: np.ndarray
 
 
-def _level(log_values: np.ndarray, origin: int, days: int) -> float:
-    return float(np.log1p(np.mean(np.expm1(log_values[origin - days : origin]))))
+def _level(values: np.ndarray, origin: int, days: int) -> float:
+    level = float(np.mean(values[origin - days : origin]))
+    return level if level > 0 else 1.0  # a silent month: forecast relative to one unit a day
+
+
+def relative(values: np.ndarray, level: float, offset: float) -> np.ndarray:
+    """Daily values as the model sees them: ``log(value / level + offset)``."""
+    return np.log(values / level + offset)
 
 
 def make_windows(series: DailySeries, spec: WindowSpec, origins: list[int], with_target: bool = True) -> Windows:
@@ -68,19 +79,19 @@ def make_windows(series: DailySeries, spec: WindowSpec, origins: list[int], with
         raise DataError("no forecast origins to build windows for")
     if min(origins) < spec.min_history:
         raise DataError(f"the LSTM needs {spec.min_history} days of history, got {min(origins)}")
-    log_values = np.log1p(np.maximum(series.values, 0.0))
+    values = np.maximum(series.values, 0.0)
     calendar = calendar_features(series.start, max(origins) + spec.horizon)
     position = (np.arange(spec.horizon, dtype=np.float32) / spec.horizon)[:, None]
     past, future, target, level = [], [], [], []
     for origin in origins:
-        lvl = _level(log_values, origin, spec.level_days)
-        scaled = (log_values[origin - spec.window : origin] - lvl - spec.value_mean) / spec.value_std
+        lvl = _level(values, origin, spec.level_days)
+        scaled = (relative(values[origin - spec.window : origin], lvl, spec.offset) - spec.value_mean) / spec.value_std
         past.append(np.concatenate([scaled[:, None], calendar[origin - spec.window : origin]], axis=1))
         future.append(np.concatenate([calendar[origin : origin + spec.horizon], position], axis=1))
         if with_target:
             row = np.full(spec.horizon, np.nan)
             seen = min(spec.horizon, len(series) - origin)
-            row[:seen] = log_values[origin : origin + seen] - lvl
+            row[:seen] = relative(values[origin : origin + seen], lvl, spec.offset)
             target.append(row)
         level.append(lvl)
     return Windows(
@@ -93,15 +104,17 @@ def make_windows(series: DailySeries, spec: WindowSpec, origins: list[int], with
 
 def fit_value_scaler(series: DailySeries, spec: WindowSpec, origins: list[int]) -> WindowSpec:
     """A copy of ``spec`` whose scaler is the mean/std of the relative log values in the given windows."""
-    raw = make_windows(series, WindowSpec(spec.window, spec.horizon, spec.level_days), origins, with_target=False)
+    unscaled = WindowSpec(spec.window, spec.horizon, spec.level_days, offset=spec.offset)
+    raw = make_windows(series, unscaled, origins, with_target=False)
     values = raw.past[:, :, 0]
     return WindowSpec(
         spec.window,
         spec.horizon,
         spec.level_days,
         float(values.mean()),
-        float(values.std()) or 1.0,
+        std if (std := float(values.std())) > 1e-6 else 1.0,  # constant windows: do not divide by noise
         closed_days_are_zero(series),
+        spec.offset,
     )
 
 
@@ -123,6 +136,6 @@ def training_origins(series: DailySeries, spec: WindowSpec) -> list[int]:
     return origins
 
 
-def to_values(relative: np.ndarray, level: float) -> np.ndarray:
-    """Model output (log1p relative to the level) back to non-negative daily values."""
-    return np.maximum(np.expm1(np.asarray(relative, dtype=np.float64) + level), 0.0)
+def to_values(output: np.ndarray, level: float, offset: float) -> np.ndarray:
+    """Model output (``log(value / level + offset)``) back to non-negative daily values."""
+    return np.maximum(np.exp(np.asarray(output, dtype=np.float64)) - offset, 0.0) * level

@@ -1,0 +1,165 @@
+"""The Bi-LSTM bundle beside the TF-IDF + logistic-regression anchor on the same validation split.
+
+Run inside the project's environment:
+``.venv/bin/python benchmarks/classifier_accuracy.py [--model DIR] [--generic] [--speed]``.
+The production split is the one the bundle was trained with (``training.classifier_data.stratified_split``
+with the bundle's seed), so its validation rows were never trained on. ``--generic`` also trains the
+77-intent Banking77 model with the generic trainer and its anchor on that file's own split; ``--speed``
+measures batched inference (batch 256, cleaning included) on short and long texts. Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from schemas.common import DEPARTMENTS  # noqa: E402
+from service.bundle import BundleClassifier, load_bundle  # noqa: E402
+from service.label_space import LabelSpace  # noqa: E402
+from service.paths import default_classifier_registry, default_data_dir  # noqa: E402
+from service.registry import ModelRegistry  # noqa: E402
+from service.textclean import clean_text  # noqa: E402
+from training.classifier_data import (  # noqa: E402
+    BANKING77,
+    LabelledTexts,
+    load_labelled_csv,
+    load_production,
+    stratified_split,
+)
+from training.classifier_eval import choose_threshold, routed, source_metrics  # noqa: E402
+
+TARGETS = {
+    "cfpb.macro_f1": 0.65,
+    "banking77.accuracy": 0.96,
+    "clinc150.in_scope_accuracy": 0.95,
+    "clinc150.out_of_scope_recall": 0.95,
+    "banking77_intents.accuracy": 0.92,
+}
+
+
+def anchor_pipeline() -> Any:
+    """TF-IDF word 1-2-grams + character 2-5-grams, multinomial logistic regression (the issue's anchor)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    features = make_union(
+        TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=200_000),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True, max_features=300_000),
+    )
+    return make_pipeline(features, LogisticRegression(C=10.0, max_iter=2000))
+
+
+def flat(by_source: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """The issue's headline numbers per source."""
+    out = {}
+    for source, metrics in by_source.items():
+        for key in ("accuracy", "macro_f1", "in_scope_accuracy", "out_of_scope_recall"):
+            if key in metrics:
+                out[f"{source}.{key}"] = metrics[key]
+    return out
+
+
+def anchor_production(train: LabelledTexts, val: LabelledTexts) -> dict[str, Any]:
+    """The anchor on departments, its triage threshold chosen by the bundle's rule on the same split."""
+    started = time.perf_counter()
+    model = anchor_pipeline().fit(train.texts, train.departments)
+    seconds = time.perf_counter() - started
+    classes = [str(c) for c in model.classes_]
+    space = LabelSpace(classes, {c: c for c in classes})
+    probs = model.predict_proba(val.texts).astype("float32")
+    threshold = choose_threshold(space, probs, val.departments)
+    by_source = source_metrics(val.departments, routed(space, probs, threshold), val.sources)
+    return {"threshold": threshold, "train_seconds": round(seconds, 1), **flat(by_source)}
+
+
+def bilstm_production(bundle: BundleClassifier, val: LabelledTexts) -> dict[str, Any]:
+    """The committed bundle with its own threshold on the validation split."""
+    probs = bundle.probabilities(val.texts)
+    by_source = source_metrics(val.departments, routed(bundle.space, probs, bundle.triage_threshold), val.sources)
+    training = bundle.manifest.training
+    return {
+        "version": bundle.version,
+        "threshold": bundle.triage_threshold,
+        "train_seconds": training.get("train_seconds"),
+        **flat(by_source),
+    }
+
+
+def generic_intents(data_dir: Path) -> dict[str, Any]:
+    """Banking77's 77 intents: the generic trainer's Bi-LSTM and the anchor on that file's own split."""
+    from training.classifier_bundle import evaluate_on_validation
+    from training.classifier_model import ModelConfig
+    from training.classifier_train import train_model
+
+    data = load_labelled_csv(data_dir / BANKING77, "text", "intent")
+    train, val = stratified_split(data)
+    started = time.perf_counter()
+    anchor = anchor_pipeline().fit(train.texts, train.labels)
+    anchor_acc = float((anchor.predict(val.texts) == val.labels).mean())
+    anchor_s = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as work:
+        trained = train_model(train, val, ModelConfig(), Path(work))
+    evaluation = evaluate_on_validation(trained.model, trained.labels, val)
+    return {
+        "validation_rows": len(val),
+        "anchor": {"accuracy": round(anchor_acc, 4), "train_seconds": round(anchor_s, 1)},
+        "bilstm": {"accuracy": evaluation.headline["label_accuracy"], "train_seconds": round(trained.seconds, 1)},
+    }
+
+
+def speed(bundle: BundleClassifier, val: LabelledTexts, n: int = 2048) -> dict[str, float]:
+    """Events/s of ``bundle.predict`` in batches of 256 (cleaning included) and cleaning µs per message."""
+    out: dict[str, float] = {}
+    for kind, sources in (("short", {"banking77", "clinc150"}), ("long", {"cfpb"})):
+        texts = [t for t, s in zip(val.texts, val.sources, strict=True) if s in sources]
+        texts = (texts * (n // len(texts) + 1))[:n]
+        bundle.predict(texts[:256])
+        started = time.perf_counter()
+        for i in range(0, n, 256):
+            bundle.predict(texts[i : i + 256])
+        out[f"{kind}_events_per_s"] = round(n / (time.perf_counter() - started))
+        started = time.perf_counter()
+        for text in texts:
+            clean_text(text)
+        out[f"{kind}_cleaning_us_per_msg"] = round((time.perf_counter() - started) / n * 1e6, 1)
+    return out
+
+
+def main() -> int:
+    """Print the side-by-side JSON."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, help="bundle (default: the registry's current)")
+    parser.add_argument("--data-dir", type=Path, default=None, help="shared data (default: ../shared/data)")
+    parser.add_argument("--generic", action="store_true", help="also train the 77-intent Banking77 model")
+    parser.add_argument("--speed", action="store_true", help="also measure batched inference speed")
+    args = parser.parse_args()
+    data_dir = args.data_dir or default_data_dir()
+    bundle = load_bundle(args.model or ModelRegistry(default_classifier_registry()).current_path())
+    data = load_production(data_dir)
+    recorded = {f.path: f.sha256 for f in bundle.manifest.data}
+    if any(recorded.get(f.path) != f.sha256 for f in data.files):
+        print("warning: the data differ from the bundle's training data", file=sys.stderr)
+    train, val = stratified_split(data, seed=int(bundle.manifest.training.get("seed", 42)))
+    result: dict[str, Any] = {
+        "split": {"train_rows": len(train), "validation_rows": len(val), "departments": list(DEPARTMENTS)},
+        "production": {"anchor_tfidf_lr": anchor_production(train, val), "bilstm": bilstm_production(bundle, val)},
+        "targets": TARGETS,
+    }
+    if args.generic:
+        result["banking77_intents"] = generic_intents(data_dir)
+    if args.speed:
+        result["speed"] = speed(bundle, val)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

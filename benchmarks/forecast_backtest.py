@@ -1,0 +1,104 @@
+"""Rolling-origin backtest of every forecaster (naive, seasonal naive, ETS, LSTM) on both shared loan series.
+
+Run inside the project's environment: ``.venv/bin/python benchmarks/forecast_backtest.py [--origins 6]``
+(about 10-20 minutes on 2 cores), or ``--from-bundles models/forecaster`` to print the table recorded in
+the committed bundles' manifests. Prints one JSON object; progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from schemas.forecast import Backtest  # noqa: E402
+from service.paths import default_data_dir  # noqa: E402
+
+SERIES = {
+    "loans-amount": ("prosper_loans.csv", "amount"),
+    "originations-count": ("prosper_originations.csv", "count"),
+}
+TARGET_GAIN = 0.10
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)  # noqa: T201 - progress on stderr, JSON on stdout
+
+
+def _table(backtest: Backtest) -> dict[str, Any]:
+    models = {
+        m.model: {
+            "mean": m.mean.model_dump(),
+            "final_fold": m.final_fold.model_dump(),
+            "coverage_80": m.coverage,
+            "coverage_80_final_fold": m.coverage_final_fold,
+            "coverage_days": m.coverage_days,
+        }
+        for m in backtest.models
+    }
+    out: dict[str, Any] = {
+        "first_days": [d.isoformat() for d in backtest.first_days],
+        "horizon": backtest.horizon,
+        "models": models,
+    }
+    if "lstm" in models:
+        for scope in ("mean", "final_fold"):
+            best = min((v[scope]["mase"], k) for k, v in models.items() if k != "lstm")
+            gain = 1 - models["lstm"][scope]["mase"] / best[0]
+            out[f"lstm_vs_best_baseline_{scope}"] = {
+                "best_baseline": best[1],
+                "mase_reduction": round(gain, 4),
+                "target_met": gain >= TARGET_GAIN,
+            }
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--origins", type=int, default=6, help="rolling origins per series (default 6)")
+    parser.add_argument("--step", type=int, default=30, help="days between origins (default 30)")
+    parser.add_argument("--epochs", type=int, default=200, help="LSTM maximum epochs (default 200)")
+    parser.add_argument("--seeds", type=int, default=3, help="LSTM ensemble members (default 3)")
+    parser.add_argument("--threads", type=int, default=1, help="TensorFlow threads (default 1)")
+    parser.add_argument("--from-bundles", type=Path, help="read the tables from <dir>/<series>/manifest.json instead")
+    args = parser.parse_args()
+
+    result: dict[str, Any] = {
+        "metric_notes": "MASE scaled by the in-sample weekly seasonal-naive MAE before each origin"
+    }
+    if args.from_bundles:
+        from training.forecast.bundle import read_manifest
+
+        for name in SERIES:
+            manifest = read_manifest(args.from_bundles / name)
+            result[name] = {"served": manifest.chosen_model, "why": manifest.chosen_reason, **_table(manifest.backtest)}
+        print(json.dumps(result, indent=2))  # noqa: T201
+        return
+
+    from training.forecast.lstm import LstmConfig
+    from training.forecast.series import load_daily_series
+    from training.forecast.train import backtest_all
+
+    config = LstmConfig(epochs=args.epochs, seeds=tuple(range(args.seeds)), threads=args.threads)
+    loans_dir = default_data_dir() / "loans"
+    for name, (file, value) in SERIES.items():
+        started = time.monotonic()
+        series = load_daily_series(loans_dir / file, value)  # type: ignore[arg-type]
+        outcome = backtest_all(series, config, args.origins, args.step, 0.8, _say)
+        table = _table(outcome.backtest_contract(args.step, config.horizon))
+        result[name] = {
+            "served": outcome.chosen,
+            "why": outcome.why,
+            **table,
+            "seconds": round(time.monotonic() - started),
+        }
+    print(json.dumps(result, indent=2))  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()
