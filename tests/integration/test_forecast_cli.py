@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -76,17 +75,3 @@ def test_train_then_predict(tmp_path: Path, console_script: Callable[[str], Path
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert too_far.returncode == 2 and "between 1 and 14" in too_far.stderr
-
-
-def test_lstm_forecaster_round_trips_through_its_file(tmp_path: Path) -> None:
-    from training.forecast.lstm import LstmConfig, LstmRecipe, load_lstm
-    from training.forecast.series import DailySeries
-
-    values = np.tile([10.0, 12, 11, 13, 9, 2, 1], 20) * np.linspace(1, 2, 140)
-    series = DailySeries(dt.date(2022, 1, 3), values, "count")
-    forecaster = LstmRecipe(LstmConfig(window=21, horizon=14, epochs=2, seeds=(0, 1), threads=1)).fit(series)
-    first = forecaster.forecast(series, 14)
-    loaded = load_lstm(forecaster.save(tmp_path / "lstm.keras"), forecaster.spec)
-    np.testing.assert_allclose(loaded.forecast(series, 14), first, rtol=1e-5)
-    assert first.shape == (14,) and (first >= 0).all()
-    json.dumps(forecaster.spec.to_dict())
