@@ -19,6 +19,7 @@ from training.metrics import TrainerMetrics
 
 logger = logging.getLogger(__name__)
 
+RETRY_S = 5.0
 GAUGE_HORIZONS = (1, 7)
 """Days ahead exported as gauges (plus the last day of the forecast); the full forecast is on the topic."""
 
@@ -145,8 +146,9 @@ class ForecastPublisher(_Worker):
     def run(self) -> None:
         try:
             while True:
-                self.publish_once()
-                if self._stop.wait(self._interval_s):
+                # A forecast that could not go out (bundle still loading, broker away) is retried soon.
+                wait = self._interval_s if self.publish_once() else min(self._interval_s, RETRY_S)
+                if self._stop.wait(wait):
                     return
         finally:
             if self._producer is not None:

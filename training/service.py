@@ -12,7 +12,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from service.errors import ConfigError
+from service.errors import ConfigError, TicketRouterError
 from service.registry import ModelRegistry
 from training.app import TrainerApi, create_app
 from training.catalog import current_or_none
@@ -148,6 +148,9 @@ class TrainerService:
     def _load_forecaster(self) -> None:
         try:
             self._forecaster = self._forecast_loader(self.settings)
+        except TicketRouterError as exc:
+            logger.error("forecasts are off: %s", exc)
+            return
         except Exception:  # noqa: BLE001 - the service keeps running; /forecast answers 503 and the log says why
             logger.exception("could not load the forecast bundle %s", self.settings.forecast_bundle)
             return

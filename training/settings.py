@@ -5,17 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from service.kafka_config import KafkaSettings
-from service.paths import default_classifier_registry, default_data_dir
+from service.paths import default_classifier_registry, default_data_dir, default_models_dir
 
 ENV_PREFIX = "TICKET_TRAINER_"
 
 
 DEFAULT_FEEDBACK_STORE = Path("var/feedback.sqlite3")
 """Relative to the working directory: the checkout (``var/`` is git-ignored) or the container's data volume."""
+
+
+def default_forecast_bundle() -> Path:
+    """The shipped forecaster of daily loan volume in USD (``models/forecaster/loans-amount``)."""
+    return default_models_dir() / "forecaster" / "loans-amount"
 
 
 class TrainerSettings(KafkaSettings):
@@ -76,7 +81,8 @@ class TrainerSettings(KafkaSettings):
 
     # The loan forecaster.
     forecast_bundle: Path | None = Field(
-        default=None, description="Forecast bundle folder served on /forecast and published (unset: forecasts off)."
+        default_factory=default_forecast_bundle,
+        description="Forecast bundle folder served on /forecast and published (empty: forecasts off).",
     )
     loans_topic: str = Field(
         default="loans.created", min_length=1, description="Loan events that keep the forecast series current."
@@ -88,6 +94,11 @@ class TrainerSettings(KafkaSettings):
     forecast_days: int = Field(default=14, ge=1, le=365, description="Days ahead in each published forecast.")
 
     shutdown_timeout_s: float = Field(default=30.0, gt=0, description="Longest graceful stop on SIGTERM.")
+
+    @field_validator("forecast_bundle", mode="before")
+    @classmethod
+    def _empty_is_off(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _distinct_topics(self) -> TrainerSettings:

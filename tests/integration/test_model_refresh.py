@@ -258,6 +258,9 @@ def test_corrections_promote_a_model_the_router_reloads_and_a_corrupted_one_is_r
             "TICKET_TRAINER_REFRESH_EPOCHS": "12",
             "TICKET_TRAINER_MIN_NEW_CORRECTIONS": str(corrections),
             "TICKET_TRAINER_CHECK_INTERVAL_S": "0.5",
+            # The shipped loan forecaster is served too, publishing to topics of this test only.
+            "TICKET_TRAINER_LOANS_TOPIC": unique_name("loans"),
+            "TICKET_TRAINER_FORECAST_TOPIC": unique_name("forecast"),
         }
     )
     router.wait_ready()
@@ -286,6 +289,17 @@ def test_corrections_promote_a_model_the_router_reloads_and_a_corrupted_one_is_r
         return registry.current_version() != champion
 
     wait_for(promoted_or_failed, 180, "a promoted challenger", interval=0.5)
+
+    # Meanwhile the shipped forecaster was loaded and published its first forecast.
+    wait_for(lambda: http_get(trainer.port, "/forecast?days=7")[0] == 200, 60, "the loan forecast")
+    forecast = trainer.get("/forecast?days=7")
+    assert len(forecast["points"]) == 7 and forecast["value"] == "amount"
+    assert all(p["lower"] <= p["forecast"] <= p["upper"] for p in forecast["points"])
+    wait_for(
+        lambda: metric_value(trainer.get("/metrics"), "ticket_trainer_forecasts_published_total") == 1,
+        30,
+        "the forecast to be published",
+    )
     promoted = registry.current_version()
     manifest = json.loads((registry.path(promoted) / "manifest.json").read_text())
     decision = manifest["promotion"]

@@ -132,6 +132,7 @@ def test_a_busy_port_or_an_unwritable_store_is_a_clear_error(
             registry=tmp_path / "registry",
             http_host="127.0.0.1",
             http_port=taken.getsockname()[1],
+            forecast_bundle=None,
         )
         service = TrainerService(settings, CollectorRegistry())
         with pytest.raises(ConfigError, match="cannot listen"):

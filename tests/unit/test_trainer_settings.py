@@ -26,7 +26,8 @@ def test_defaults() -> None:
     assert s.promotion_tolerance == 0.01 and s.keep_bundles == 5
     assert s.feedback_store == Path("var/feedback.sqlite3")
     assert s.loans_topic == "loans.created" and s.forecast_topic == "loans.forecast"
-    assert s.forecast_bundle is None
+    assert s.forecast_bundle is not None and s.forecast_bundle.parts[-2:] == ("forecaster", "loans-amount")
+    assert (s.forecast_bundle / "manifest.json").is_file(), "the shipped forecaster"
 
 
 def test_environment_is_read_with_the_prefix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -57,6 +58,11 @@ def test_bad_values_fail_naming_the_field(field: str, value: object) -> None:
     with pytest.raises(ValidationError) as info:
         TrainerSettings(**{field: value})  # type: ignore[arg-type]
     assert field in str(info.value)
+
+
+def test_empty_forecast_bundle_turns_forecasts_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TICKET_TRAINER_FORECAST_BUNDLE", "")
+    assert TrainerSettings().forecast_bundle is None
 
 
 def test_topics_must_differ() -> None:

@@ -72,11 +72,11 @@ def _line(entry: dict[str, Any], mark: str) -> str:
     parts = [f"{mark} {entry['version']:<24}"]
     if "error" in entry:
         parts.append(entry["error"])
+    for name in ("accuracy", "macro_f1"):
+        if name in metrics:
+            parts.append(f"{name} {metrics[name]:.4f}")
     if "macro_f1" in scores:
-        parts.append(f"refresh macro-F1 {scores['macro_f1']:.4f}")
-    elif metrics:
-        name, value = next(iter(sorted(metrics.items())))
-        parts.append(f"{name} {value:.4f}")
+        parts.append(f"refresh: routed macro-F1 {scores['macro_f1']:.4f}")
     if promotion:
         parts.append(("promoted: " if promotion.get("promoted") else "rejected: ") + str(promotion.get("reason", "")))
     return "  ".join(parts)
