@@ -48,11 +48,11 @@ class LabelSpace:
         # so a department with probability 0 still names one of its labels).
         best_label = np.argmax(np.where(self.matrix[None, :, :] > 0, probs[:, :, None], -1.0), axis=1)
         order = np.argsort(-dept, axis=1, kind="stable")[:, : alternatives + 1]
+        # Plain Python lists from here: indexing numpy arrays element by element costs more than the model.
+        labels, departments = self.labels, self.departments
         out = []
-        for row in range(probs.shape[0]):
-            scored = [
-                Scored(self.labels[best_label[row, j]], self.departments[j], float(dept[row, j])) for j in order[row]
-            ]
+        for row_order, row_best, row_dept in zip(order.tolist(), best_label.tolist(), dept.tolist(), strict=True):
+            scored = [Scored(labels[row_best[j]], departments[j], row_dept[j]) for j in row_order]
             top = scored[0]
             out.append(Prediction(top.label, top.department, top.confidence, tuple(scored[1:])))
         return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 
 from kafka.errors import KafkaError
@@ -109,14 +110,16 @@ class Router:
     def _count(self, records: list[InRecord], result: BatchResult, started: float) -> None:
         m = self.metrics
         now_ms = time.time() * 1000
+        for topic, n in Counter(r.topic for r in records).items():
+            m.consumed.labels(topic=topic).inc(n)
         for r in records:
-            m.consumed.labels(topic=r.topic).inc()
             m.end_to_end_seconds.observe(max(0.0, (now_ms - r.timestamp_ms) / 1000))
+        for (department, reason), n in Counter((r.department, r.reason) for r in result.routed).items():
+            m.routed.labels(department=department, reason=reason).inc(n)
         for routed in result.routed:
-            m.routed.labels(department=routed.department, reason=routed.reason).inc()
             m.confidence.observe(routed.confidence)
-        for reason in result.dead_letter_reasons:
-            m.dead_lettered.labels(reason=reason).inc()
+        for dlq_reason, n in Counter(result.dead_letter_reasons).items():
+            m.dead_lettered.labels(reason=dlq_reason).inc(n)
         m.batch_size.observe(len(records))
         if result.routed:
             m.inference_seconds.observe(result.inference_seconds)

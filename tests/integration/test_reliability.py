@@ -76,6 +76,7 @@ def test_kill_9_at_random_points(
         router.process.wait(timeout=10)
         kills += 1
     final = start_router(env, "final")
+    final.wait_ready()  # the killed replicas may have routed everything already; the final one must still start
     reader.read_until(total, timeout=180)
     reader.drain(3.0)
     counts = Counter(reader.ids())
