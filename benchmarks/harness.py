@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -98,10 +99,12 @@ class Stack:
 
 
 @contextmanager
-def stack(partitions: int = 4) -> Iterator[Stack]:
-    """An embedded broker and a fresh set of topics."""
-    with EmbeddedBroker() as broker:
-        kafka = KafkaSettings(bootstrap_servers=broker.bootstrap)
+def stack(partitions: int = 4, bootstrap: str | None = None) -> Iterator[Stack]:
+    """A fresh set of topics on an embedded broker, or on the Kafka at ``bootstrap`` when given."""
+    with contextlib.ExitStack() as resources:
+        if bootstrap is None:
+            bootstrap = resources.enter_context(EmbeddedBroker()).bootstrap
+        kafka = KafkaSettings(bootstrap_servers=bootstrap)
         s = Stack(kafka, f"bench-{uuid.uuid4().hex[:8]}")
         ensure_topics(kafka, [s.input_topic, *s.outputs], partitions=partitions)
         yield s
@@ -152,12 +155,17 @@ class OutputCollector:
         self.count = 0
 
     def collect(self, want: int, timeout_s: float) -> None:
+        """Read until ``want`` records in all were seen or ``timeout_s`` passed."""
         deadline = time.monotonic() + timeout_s
         while self.count < want and time.monotonic() < deadline:
-            for batch in self.consumer.poll(timeout_ms=200, max_records=10_000).values():
-                for record in batch:
-                    self.count += 1
-                    self.timestamps[(record.key or b"").decode()] = record.timestamp
+            self.read(timeout_ms=200)
+
+    def read(self, timeout_ms: int = 0) -> None:
+        """One poll: whatever is there (waiting at most ``timeout_ms``)."""
+        for batch in self.consumer.poll(timeout_ms=timeout_ms, max_records=10_000).values():
+            for record in batch:
+                self.count += 1
+                self.timestamps[(record.key or b"").decode()] = record.timestamp
 
     def close(self) -> None:
         self.consumer.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
 NAMESPACE = "ticket_router"
 
@@ -16,6 +16,7 @@ class RouterMetrics:
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.registry = registry
+        ProcessCollector(registry=registry)  # process_resident_memory_bytes, CPU seconds, open files
         ns = NAMESPACE
         self.consumed = Counter(
             "events_consumed", "Records read from input topics.", ["topic"], namespace=ns, registry=registry

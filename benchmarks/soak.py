@@ -1,0 +1,151 @@
+"""Load and soak: minutes of mixed traffic through the real router while its memory is watched for leaks.
+
+Run inside the project's environment: ``.venv/bin/python benchmarks/soak.py [--minutes 5] [--rate 400]``.
+Short messages, complaint narratives and a share of malformed records are offered at a fixed rate; the
+router's resident memory (``process_resident_memory_bytes`` on its /metrics) is sampled throughout. The
+first half of the run is warm-up (the model's buffers and the allocator's pools grow in steps); the
+baseline is the memory at half time, and a leak is suspected when the second half adds more than
+``--max-growth-mb``. Afterwards every produced key is looked up in the outputs: routed + dead-lettered
+= produced, duplicates and lost are counted. Prints one JSON object. The embedded broker slows down after
+about 150,000 small produce batches per topic; ``--bootstrap HOST:PORT`` runs longer soaks on a real Kafka.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.harness import OutputCollector, event_bytes, load_texts, producer, routers, stack  # noqa: E402
+
+MALFORMED = b'{"kind": "complaint", "event_id": "broken", "text": '
+
+
+def router_figures(port: int) -> dict[str, float]:
+    """Resident memory (MB) and events consumed, routed and dead-lettered, from the router's /metrics."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:  # noqa: S310
+        lines = response.read().decode().splitlines()
+    figures = {"rss_mb": float("nan"), "consumed": 0.0, "routed": 0.0, "dead_lettered": 0.0}
+    prefixes = {
+        "process_resident_memory_bytes ": "rss_mb",
+        "ticket_router_events_consumed_total{": "consumed",
+        "ticket_router_events_routed_total{": "routed",
+        "ticket_router_events_dead_lettered_total{": "dead_lettered",
+    }
+    for line in lines:
+        for prefix, name in prefixes.items():
+            if line.startswith(prefix):
+                value = float(line.rsplit(" ", 1)[1])
+                figures[name] = value / 2**20 if name == "rss_mb" else figures[name] + value
+    return figures
+
+
+def slope_per_minute(samples: list[tuple[float, float]]) -> float:
+    """Least-squares slope of (seconds, MB) samples, in MB per minute; 0 with fewer than two samples."""
+    if len(samples) < 2:
+        return 0.0
+    n = len(samples)
+    mean_t = sum(t for t, _ in samples) / n
+    mean_m = sum(m for _, m in samples) / n
+    var = sum((t - mean_t) ** 2 for t, _ in samples)
+    cov = sum((t - mean_t) * (m - mean_m) for t, m in samples)
+    return 0.0 if var == 0 else cov / var * 60
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=5.0, help="duration of the offered load (default 5)")
+    parser.add_argument("--rate", type=int, default=400, help="offered events/s (default 400)")
+    parser.add_argument("--long-every", type=int, default=5, help="every N-th event is a narrative (default 5)")
+    parser.add_argument("--malformed-every", type=int, default=250, help="every N-th record is broken (default 250)")
+    parser.add_argument("--sample-seconds", type=float, default=10.0, help="memory sampling period (default 10)")
+    parser.add_argument("--max-growth-mb", type=float, default=25.0, help="allowed second-half growth (default 25)")
+    parser.add_argument("--delivery", choices=["exactly_once", "at_least_once"], default="exactly_once")
+    parser.add_argument(
+        "--bootstrap", help="a running Kafka (host:port) instead of the embedded broker, for soaks past its limit"
+    )
+    args = parser.parse_args()
+    if args.minutes <= 0 or args.rate <= 0 or args.sample_seconds <= 0:
+        parser.error("--minutes, --rate and --sample-seconds must be positive")
+
+    total = int(args.minutes * 60 * args.rate)
+    short, long = load_texts("short", 20_000), load_texts("long", 2_000)
+    samples: list[tuple[float, float]] = []
+    with stack(bootstrap=args.bootstrap) as s, routers(s, 1, {"TICKET_ROUTER_DELIVERY": args.delivery}) as (port,):
+        collector = OutputCollector(s)
+        send = producer(s.kafka)
+        start = time.perf_counter()
+        next_sample = start
+        for i in range(total):
+            due = start + i / args.rate
+            while (delay := due - time.perf_counter()) > 0:
+                time.sleep(min(delay, 0.002))
+            now = time.perf_counter()
+            if i % 100 == 0:
+                collector.read()  # outputs are read as they come, as a department's consumer would
+            if now >= next_sample:
+                figures = router_figures(port)
+                samples.append((now - start, figures["rss_mb"]))
+                next_sample += args.sample_seconds
+                print(  # noqa: T201
+                    f"{now - start:6.0f}s {i:>8} sent {figures['consumed']:>8.0f} consumed {figures['rss_mb']:7.1f} MB",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            key = f"s{i}"
+            if i % args.malformed_every == args.malformed_every - 1:
+                value = MALFORMED
+            elif i % args.long_every == 0:
+                value = event_bytes(key, long[i % len(long)], "long")
+            else:
+                value = event_bytes(key, short[i % len(short)], "short")
+            send.send(s.input_topic, key=key.encode(), value=value)
+        send.flush()
+        offered_s = time.perf_counter() - start
+        deadline = time.monotonic() + 600
+        while (figures := router_figures(port))["consumed"] < total and time.monotonic() < deadline:
+            time.sleep(1)  # the router catches up on its backlog, if it has one
+        caught_up_s = time.perf_counter() - start
+        collector.collect(total, timeout_s=300)
+        samples.append((time.perf_counter() - start, figures["rss_mb"]))
+        keys = set(collector.timestamps)
+        collector.close()
+        send.close()
+
+    half = [(t, m) for t, m in samples if t >= offered_s / 2]
+    baseline = half[0][1] if half else float("nan")
+    growth = max(m for _, m in half) - baseline if half else float("nan")
+    produced = {f"s{i}" for i in range(total)}
+    result = {
+        "minutes": args.minutes,
+        "delivery": args.delivery,
+        "offered_rate": args.rate,
+        "achieved_rate": total / offered_s,
+        "produced": total,
+        "outputs": collector.count,
+        "malformed_produced": total // args.malformed_every,
+        "router_consumed": figures["consumed"],
+        "router_routed": figures["routed"],
+        "router_dead_lettered": figures["dead_lettered"],
+        "router_backlog_cleared_after_s": caught_up_s - offered_s,
+        "duplicates": collector.count - len(keys),
+        "lost": len(produced - keys),
+        "lost_sample": sorted(produced - keys, key=lambda k: int(k[1:]))[:5],
+        "rss_mb_at_half_time": baseline,
+        "rss_mb_end": samples[-1][1],
+        "rss_growth_mb_second_half": growth,
+        "rss_slope_mb_per_min_second_half": slope_per_minute(half),
+        "max_growth_mb": args.max_growth_mb,
+        "leak_suspected": growth > args.max_growth_mb,
+        "rss_samples": [[round(t, 1), round(m, 1)] for t, m in samples],
+    }
+    print(json.dumps(result, indent=2, sort_keys=True))  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()
