@@ -72,7 +72,9 @@ def _batches(
         yield np.asarray([texts[i] for i in rows], dtype=object), y[rows], w[rows]
 
 
-def _dataset(texts: Sequence[str], y: np.ndarray, w: np.ndarray, batch_size: int, seed: int | None) -> Any:
+def _dataset(
+    texts: Sequence[str], y: np.ndarray, w: np.ndarray, n_labels: int, batch_size: int, seed: int | None
+) -> Any:
     import tensorflow as tf
 
     rng = np.random.default_rng(seed) if seed is not None else None
@@ -84,6 +86,8 @@ def _dataset(texts: Sequence[str], y: np.ndarray, w: np.ndarray, batch_size: int
     n_batches = -(-len(texts) // batch_size)
     ds = tf.data.Dataset.from_generator(lambda: _batches(texts, y, w, batch_size, rng), output_signature=spec)
     ds = ds.apply(tf.data.experimental.assert_cardinality(n_batches))
+    # One-hot targets: Keras's sparse cross-entropy has no label smoothing.
+    ds = ds.map(lambda x, t, sw: (x, tf.one_hot(t, n_labels), sw))
     return ds.prefetch(2) if seed is not None else ds.cache()
 
 
@@ -114,11 +118,15 @@ def train_model(train: LabelledTexts, val: LabelledTexts, config: ModelConfig, c
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True),
         keras.callbacks.ModelCheckpoint(checkpoint_dir / CHECKPOINT, monitor="val_loss", save_best_only=True),
     ]
+    if config.lr_patience:
+        callbacks.append(
+            keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.3, patience=config.lr_patience, min_lr=1e-5)
+        )
     # Keras prints its progress on stdout; the command's stdout is reserved for its JSON result.
     with contextlib.redirect_stdout(sys.stderr):
         fit = model.fit(
-            _dataset(train_clean, y_train, weights, config.batch_size, config.seed),
-            validation_data=_dataset(val_clean, y_val, np.ones(len(val_clean), np.float32), 256, None),
+            _dataset(train_clean, y_train, weights, len(labels), config.batch_size, config.seed),
+            validation_data=_dataset(val_clean, y_val, np.ones(len(val_clean), np.float32), len(labels), 256, None),
             epochs=config.epochs,
             callbacks=callbacks,
             shuffle=False,

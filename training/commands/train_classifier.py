@@ -50,6 +50,8 @@ def register(subparsers: Any) -> None:
     model.add_argument("--embedding-dim", type=int, help="embedding size (GloVe needs 50)")
     model.add_argument("--vocab-size", type=int, help="largest vocabulary")
     model.add_argument("--learning-rate", type=float, help="AdamW learning rate")
+    model.add_argument("--dropout", type=float, help="dropout before the softmax")
+    model.add_argument("--label-smoothing", type=float, help="label smoothing of the cross-entropy (0 for none)")
     model.add_argument("--no-glove", action="store_true", help="random embedding initialisation instead of GloVe")
     model.add_argument("--seed", type=int, help="random seed of the split, initialisation and shuffling")
     parser.set_defaults(handler=_run)
@@ -67,6 +69,8 @@ def _config(args: argparse.Namespace) -> Any:
         embedding_dim=args.embedding_dim,
         vocab_size=args.vocab_size,
         learning_rate=args.learning_rate,
+        dropout=args.dropout,
+        label_smoothing=args.label_smoothing,
         seed=args.seed,
         glove=False if args.no_glove else None,
     )

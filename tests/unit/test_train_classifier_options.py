@@ -1,0 +1,29 @@
+"""``train-classifier``'s model options reach the recipe; the defaults are the production recipe."""
+
+from __future__ import annotations
+
+from service.cli_base import build_parser
+from training.classifier_model import TINY, ModelConfig
+from training.commands.train_classifier import _config
+
+
+def _parse(*argv: str) -> ModelConfig:
+    parser = build_parser("ticket-trainer", "", ("training.commands.train_classifier",))
+    config: ModelConfig = _config(parser.parse_args(["train-classifier", *argv]))
+    return config
+
+
+def test_defaults_are_the_production_recipe() -> None:
+    assert _parse() == ModelConfig()
+    assert ModelConfig().label_smoothing > 0 and ModelConfig().lr_patience > 0
+
+
+def test_dropout_and_label_smoothing_override_the_recipe() -> None:
+    config = _parse("--dropout", "0.2", "--label-smoothing", "0", "--epochs", "3")
+    assert (config.dropout, config.label_smoothing, config.epochs) == (0.2, 0.0, 3)
+    assert config.lstm_units == ModelConfig().lstm_units
+
+
+def test_tiny_keeps_plain_targets_and_a_fixed_learning_rate() -> None:
+    tiny = _parse("--tiny")
+    assert tiny == TINY and tiny.label_smoothing == 0.0 and tiny.lr_patience == 0
