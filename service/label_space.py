@@ -48,7 +48,7 @@ class LabelSpace:
         # so a department with probability 0 still names one of its labels).
         best_label = np.argmax(np.where(self.matrix[None, :, :] > 0, probs[:, :, None], -1.0), axis=1)
         order = np.argsort(-dept, axis=1, kind="stable")[:, : alternatives + 1]
-        # Plain Python lists from here: indexing numpy arrays element by element costs more than the model.
+        # Plain Python lists from here: indexing numpy arrays one element at a time is slow.
         labels, departments = self.labels, self.departments
         out = []
         for row_order, row_best, row_dept in zip(order.tolist(), best_label.tolist(), dept.tolist(), strict=True):
