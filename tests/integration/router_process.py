@@ -1,4 +1,4 @@
-"""Drive the real ``ticket-router serve`` process in tests: start, probe, produce, read back, stop."""
+"""Drive the real `serve` processes of the router and the trainer in tests: start, probe, produce, read back, stop."""
 
 from __future__ import annotations
 
@@ -85,19 +85,19 @@ def make_topics(kafka: KafkaSettings, unique: Callable[[str], str], partitions: 
     return topics
 
 
-class RouterProcess:
-    """One ``ticket-router serve`` subprocess with its own HTTP port."""
+class ServiceProcess:
+    """One ``<script> serve`` subprocess on a free HTTP port, its output in a log file."""
 
-    def __init__(self, script: Path, bootstrap: str, env: dict[str, str], log_path: Path) -> None:
+    name = "service"
+    env_prefix = ""
+
+    def __init__(self, script: Path, env: dict[str, str], log_path: Path) -> None:
         self.port = free_port()
         self.log_path = log_path
         full_env = {
             **os.environ,
-            "TICKET_ROUTER_BOOTSTRAP_SERVERS": bootstrap,
-            "TICKET_ROUTER_HTTP_HOST": "127.0.0.1",
-            "TICKET_ROUTER_HTTP_PORT": str(self.port),
-            "TICKET_ROUTER_BATCH_WAIT_MS": "20",
-            "TICKET_ROUTER_RECONNECT_BACKOFF_MAX_S": "1",
+            f"{self.env_prefix}HTTP_HOST": "127.0.0.1",
+            f"{self.env_prefix}HTTP_PORT": str(self.port),
             "LOG_LEVEL": "INFO",
             **env,
         }
@@ -112,10 +112,10 @@ class RouterProcess:
     def wait_ready(self, timeout: float = 90) -> None:
         def check() -> bool:
             if self.process.poll() is not None:
-                raise AssertionError(f"router exited with {self.process.returncode}: {self.log()[-3000:]}")
+                raise AssertionError(f"{self.name} exited with {self.process.returncode}: {self.log()[-3000:]}")
             return self.ready()
 
-        wait_for(check, timeout, "the router to be ready")
+        wait_for(check, timeout, f"the {self.name} to be ready")
 
     def metrics(self) -> str:
         return http_get(self.port, "/metrics")[1]
@@ -138,6 +138,52 @@ class RouterProcess:
             self.process.kill()
             self.process.wait(timeout=10)
         self._log.close()
+
+
+class RouterProcess(ServiceProcess):
+    """One ``ticket-router serve`` subprocess."""
+
+    name = "router"
+    env_prefix = "TICKET_ROUTER_"
+
+    def __init__(self, script: Path, bootstrap: str, env: dict[str, str], log_path: Path) -> None:
+        defaults = {
+            "TICKET_ROUTER_BOOTSTRAP_SERVERS": bootstrap,
+            "TICKET_ROUTER_BATCH_WAIT_MS": "20",
+            "TICKET_ROUTER_RECONNECT_BACKOFF_MAX_S": "1",
+        }
+        super().__init__(script, {**defaults, **env}, log_path)
+
+
+class TrainerProcess(ServiceProcess):
+    """One ``ticket-trainer serve`` subprocess, with its JSON API."""
+
+    name = "trainer"
+    env_prefix = "TICKET_TRAINER_"
+
+    def get(self, path: str) -> Any:
+        status, body = http_get(self.port, path)
+        assert status == 200, f"GET {path}: {status}"
+        return json.loads(body) if path != "/metrics" else body
+
+    def post(self, path: str) -> tuple[int, Any]:
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method="POST")  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=5) as resp:  # noqa: S310
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read())
+
+    def wait_job(self, job_id: str, timeout: float = 180) -> dict[str, Any]:
+        def done() -> bool:
+            if self.process.poll() is not None:
+                raise AssertionError(f"trainer exited: {self.log()[-3000:]}")
+            return self.get(f"/jobs/{job_id}")["state"] != "running"
+
+        wait_for(done, timeout, f"refresh job {job_id}", interval=0.5)
+        job: dict[str, Any] = self.get(f"/jobs/{job_id}")
+        assert job["state"] == "succeeded", f"{job}\n{self.log()[-3000:]}"
+        return job
 
 
 def produce(kafka: KafkaSettings, items: Iterable[tuple[str, bytes, bytes | None]]) -> int:

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import random
-import signal
 import subprocess
 import time
 from collections import Counter
@@ -24,12 +22,13 @@ from typing import Any
 
 import pytest
 
-from service.broker import EmbeddedBroker, free_port
+from service.broker import EmbeddedBroker
 from service.kafka_config import KafkaSettings
 from service.registry import ModelRegistry
 from tests.integration.router_process import (
     OutputReader,
     RouterProcess,
+    TrainerProcess,
     complaint,
     http_get,
     make_topics,
@@ -95,79 +94,6 @@ def write_base_csv(path: Path) -> None:
         for department, phrases in DEPARTMENT_PHRASES.items():
             for _ in range(70):
                 writer.writerow([phrase(rng, rng.choice(phrases)), department])
-
-
-class TrainerProcess:
-    """One ``ticket-trainer serve`` subprocess."""
-
-    def __init__(self, script: Path, env: dict[str, str], log_path: Path) -> None:
-        self.port = free_port()
-        self.log_path = log_path
-        self._log = log_path.open("ab")
-        full_env = {
-            **os.environ,
-            "TICKET_TRAINER_HTTP_HOST": "127.0.0.1",
-            "TICKET_TRAINER_HTTP_PORT": str(self.port),
-            "LOG_LEVEL": "INFO",
-            **env,
-        }
-        self.process = subprocess.Popen(
-            [str(script), "serve"], env=full_env, stdout=self._log, stderr=subprocess.STDOUT
-        )
-
-    def get(self, path: str) -> Any:
-        status, body = http_get(self.port, path)
-        assert status == 200, f"GET {path}: {status}"
-        return json.loads(body) if path != "/metrics" else body
-
-    def post(self, path: str) -> tuple[int, Any]:
-        import urllib.error
-        import urllib.request
-
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method="POST")  # noqa: S310
-        try:
-            with urllib.request.urlopen(request, timeout=5) as resp:  # noqa: S310
-                return resp.status, json.loads(resp.read())
-        except urllib.error.HTTPError as err:
-            return err.code, json.loads(err.read())
-
-    def log(self) -> str:
-        if not self._log.closed:
-            self._log.flush()
-        return self.log_path.read_text(errors="replace")
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        def check() -> bool:
-            if self.process.poll() is not None:
-                raise AssertionError(f"trainer exited with {self.process.returncode}: {self.log()[-3000:]}")
-            return http_get(self.port, "/readyz")[0] == 200
-
-        wait_for(check, timeout, "the trainer to be ready")
-
-    def wait_job(self, job_id: str, timeout: float = 180) -> dict[str, Any]:
-        def done() -> bool:
-            if self.process.poll() is not None:
-                raise AssertionError(f"trainer exited: {self.log()[-3000:]}")
-            return self.get(f"/jobs/{job_id}")["state"] != "running"
-
-        wait_for(done, timeout, f"refresh job {job_id}", interval=0.5)
-        job: dict[str, Any] = self.get(f"/jobs/{job_id}")
-        assert job["state"] == "succeeded", f"{job}\n{self.log()[-3000:]}"
-        return job
-
-    def terminate(self, timeout: float = 60) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=timeout)
-        finally:
-            self._log.close()
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        self._log.close()
 
 
 @pytest.fixture

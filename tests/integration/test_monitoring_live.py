@@ -13,8 +13,7 @@ from service.kafka_config import KafkaSettings
 from service.registry import ModelRegistry
 from tests.deploy.metric_names import dashboard_problems, from_exposition, load_dashboards, merge, scrape
 from tests.deploy.prometheus_server import prometheus_binary, run_prometheus
-from tests.integration.router_process import RouterProcess, complaint, make_topics, produce, wait_for
-from tests.integration.test_model_refresh import TrainerProcess
+from tests.integration.router_process import RouterProcess, TrainerProcess, complaint, make_topics, produce, wait_for
 
 pytestmark = pytest.mark.slow
 DASHBOARDS = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "dashboards"
