@@ -11,6 +11,7 @@ from schemas.common import DEPARTMENTS
 from service.errors import ModelLoadError
 from service.metrics import RouterMetrics
 from service.prediction import Classifier
+from service.worker import BackgroundWorker
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +45,14 @@ def _fingerprint(path: Path) -> tuple[str, int]:
     return str(path.resolve()), max(stamps, default=0)
 
 
-class ModelWatcher:
+class ModelWatcher(BackgroundWorker):
     """Keeps the classifier in service current; a bundle that fails to load is refused and remembered."""
 
+    name = "model-watch"
+    join_timeout_s = 5.0
+
     def __init__(self, resolve: Resolver, load: Loader, metrics: RouterMetrics, interval_s: float) -> None:
+        super().__init__()
         self._resolve = resolve
         self._load = load
         self._metrics = metrics
@@ -56,8 +61,6 @@ class ModelWatcher:
         self._pending: Classifier | None = None
         self._serving_key: tuple[str, int] | None = None
         self._refused: set[tuple[str, int]] = set()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self.current: Classifier | None = None
 
     def load_initial(self) -> Classifier:
@@ -68,18 +71,6 @@ class ModelWatcher:
         self._pending = None
         self._install(candidate)
         return candidate
-
-    def start(self) -> None:
-        """Check for new versions in a background thread every ``interval_s``."""
-        self._thread = threading.Thread(target=self._watch, name="model-watch", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop watching (idempotent)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
 
     def swap_if_ready(self) -> Classifier | None:
         """Between batches: put a freshly loaded model in service; returns it, or None when nothing changed."""
@@ -102,7 +93,8 @@ class ModelWatcher:
         self._metrics.set_model(classifier.version)
         logger.info("model %s in service (was %s)", classifier.version, previous)
 
-    def _watch(self) -> None:
+    def run(self) -> None:
+        """Check for new versions every ``interval_s`` until stopped."""
         while not self._stop.wait(self._interval_s):
             self.check_now()
 

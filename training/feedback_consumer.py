@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -16,6 +15,7 @@ from pydantic import ValidationError
 from schemas.common import describe_validation_error, utc_now
 from schemas.feedback import Feedback
 from service.kafka_config import KafkaSettings, consumer_kwargs
+from service.worker import BackgroundWorker
 from training.feedback_store import FeedbackStore, PendingText, StoreOutcome
 from training.metrics import TrainerMetrics
 from training.routed_fetch import fetch_routed_texts
@@ -50,8 +50,10 @@ def store_record(store: FeedbackStore, metrics: TrainerMetrics, record: Any) -> 
     return outcome.value
 
 
-class FeedbackConsumer:
+class FeedbackConsumer(BackgroundWorker):
     """Runs in a thread until :meth:`stop`; offsets are committed only after the corrections are in the store."""
+
+    name = "feedback-consumer"
 
     def __init__(
         self,
@@ -63,6 +65,7 @@ class FeedbackConsumer:
         fetch_timeout_s: float = 5.0,
         fetcher: Fetcher | None = None,
     ) -> None:
+        super().__init__()
         self._kafka = kafka
         self._topic = topic
         self._group_id = group_id
@@ -70,24 +73,10 @@ class FeedbackConsumer:
         self._metrics = metrics
         self._fetch_timeout_s = fetch_timeout_s
         self._fetch = fetcher or (lambda wanted: fetch_routed_texts(kafka, wanted, fetch_timeout_s))
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._consumer: Any = None
         self._last_beat = time.monotonic()
         self._next_resolve = 0.0
         self.connected = False
-
-    def start(self) -> None:
-        """Consume in a background thread."""
-        self._thread = threading.Thread(target=self.run, name="feedback-consumer", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout_s: float = 10.0) -> None:
-        """Finish the batch in flight, commit and leave the group (idempotent)."""
-        self._stop.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=timeout_s)
-            self._thread = None
 
     def alive(self) -> bool:
         """False when the loop has not turned for a long time."""

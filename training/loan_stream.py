@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +13,7 @@ from pydantic import ValidationError
 from schemas.common import describe_validation_error
 from schemas.loans import ForecastEvent, LoanRecord
 from service.kafka_config import KafkaSettings, consumer_kwargs
+from service.worker import BackgroundWorker
 from training.forecast.service import ForecastService
 from training.metrics import TrainerMetrics
 
@@ -33,30 +33,7 @@ def record_forecast(metrics: TrainerMetrics, event: ForecastEvent) -> None:
             metrics.forecast.labels(series=event.value, horizon_days=str(horizon), bound=bound).set(value)
 
 
-class _Worker:
-    """A named background thread with an idempotent stop."""
-
-    name = "worker"
-
-    def __init__(self) -> None:
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name=self.name, daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout_s: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
-
-    def run(self) -> None:
-        raise NotImplementedError
-
-
-class LoansConsumer(_Worker):
+class LoansConsumer(BackgroundWorker):
     """Reads every loan event of the topic without a group, from the start of what the broker retains.
 
     The forecaster's series lives in memory, so each start re-reads the retained topic: after a
@@ -120,7 +97,7 @@ class LoansConsumer(_Worker):
         return used
 
 
-class ForecastPublisher(_Worker):
+class ForecastPublisher(BackgroundWorker):
     """Publishes the next ``days`` days' forecast to the forecast topic now and every ``interval_s``."""
 
     name = "forecast-publisher"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 
+from service.worker import BackgroundWorker
 from training.jobs import JobBusyError, JobRunner, JobState
 
 logger = logging.getLogger(__name__)
@@ -32,8 +32,11 @@ def due_trigger(
     return None
 
 
-class RefreshScheduler:
+class RefreshScheduler(BackgroundWorker):
     """A thread that checks the triggers every ``check_interval_s`` and submits refresh jobs."""
+
+    name = "refresh-scheduler"
+    join_timeout_s = 5.0
 
     def __init__(
         self,
@@ -44,6 +47,7 @@ class RefreshScheduler:
         interval_s: float,
         check_interval_s: float,
     ) -> None:
+        super().__init__()
         self._jobs = jobs
         self._start_refresh = start_refresh
         self._count_new = count_new
@@ -53,22 +57,9 @@ class RefreshScheduler:
         self._last_refresh = time.monotonic()
         self._backoff_until = 0.0
         self._last_job: str | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        """Check in a background thread."""
-        self._thread = threading.Thread(target=self._loop, name="refresh-scheduler", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop checking (idempotent)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def _loop(self) -> None:
+    def run(self) -> None:
+        """Check the triggers every ``check_interval_s`` until stopped."""
         while not self._stop.wait(self._check_interval_s):
             self.check_once()
 
