@@ -21,7 +21,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy schemas service training
+	$(BIN)/mypy schemas service training benchmarks
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit -q

@@ -31,7 +31,7 @@ def _say(text: str) -> None:
 
 
 def _table(backtest: Backtest) -> dict[str, Any]:
-    models = {
+    models: dict[str, dict[str, Any]] = {
         m.model: {
             "mean": m.mean.model_dump(),
             "final_fold": m.final_fold.model_dump(),

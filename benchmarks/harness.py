@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer
@@ -73,12 +74,20 @@ def event_bytes(event_id: str, text: str, kind: str) -> bytes:
     return json.dumps(event).encode()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (all its threads; Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Stack:
     """A running broker with a fresh topic set."""
 
     kafka: KafkaSettings
     tag: str
+    broker_pid: int | None = None
+    """The embedded broker's process (None on an external Kafka)."""
 
     @property
     def input_topic(self) -> str:
@@ -102,17 +111,26 @@ class Stack:
 def stack(partitions: int = 4, bootstrap: str | None = None) -> Iterator[Stack]:
     """A fresh set of topics on an embedded broker, or on the Kafka at ``bootstrap`` when given."""
     with contextlib.ExitStack() as resources:
+        broker_pid = None
         if bootstrap is None:
-            bootstrap = resources.enter_context(EmbeddedBroker()).bootstrap
-        kafka = KafkaSettings(bootstrap_servers=bootstrap)
-        s = Stack(kafka, f"bench-{uuid.uuid4().hex[:8]}")
-        ensure_topics(kafka, [s.input_topic, *s.outputs], partitions=partitions)
+            broker = resources.enter_context(EmbeddedBroker())
+            bootstrap, broker_pid = broker.bootstrap, broker.pid
+        s = Stack(KafkaSettings(bootstrap_servers=bootstrap), f"bench-{uuid.uuid4().hex[:8]}", broker_pid)
+        ensure_topics(s.kafka, [s.input_topic, *s.outputs], partitions=partitions)
         yield s
 
 
+@dataclass(frozen=True)
+class Replica:
+    """A running router process: its HTTP port and process id."""
+
+    port: int
+    pid: int
+
+
 @contextmanager
-def routers(s: Stack, count: int = 1, extra_env: dict[str, str] | None = None) -> Iterator[list[int]]:
-    """``count`` real ``ticket-router serve`` processes in one group; yields their HTTP ports."""
+def routers(s: Stack, count: int = 1, extra_env: dict[str, str] | None = None) -> Iterator[list[Replica]]:
+    """``count`` real ``ticket-router serve`` processes in one group, ready when yielded."""
     procs: list[tuple[subprocess.Popen[bytes], int]] = []
     try:
         for _ in range(count):
@@ -128,7 +146,7 @@ def routers(s: Stack, count: int = 1, extra_env: dict[str, str] | None = None) -
             procs.append((subprocess.Popen([*router_command(), "serve"], env=env), port))  # noqa: S603
         for proc, port in procs:
             wait_ready(proc, port, timeout_s=180, say=_say)
-        yield [port for _, port in procs]
+        yield [Replica(port, proc.pid) for proc, port in procs]
     finally:
         for proc, _ in procs:
             proc.send_signal(signal.SIGTERM)
@@ -174,3 +192,34 @@ class OutputCollector:
 def producer(kafka: KafkaSettings) -> Any:
     """A fast producer for load generation."""
     return KafkaProducer(**kafka.client_kwargs(), acks=1, linger_ms=5, batch_size=512 * 1024)
+
+
+def backlog_rate(kind: str, texts: list[str], replicas: int) -> dict[str, float]:
+    """Routed events/s when the routers work off a backlog with the load generator idle, and the CPU µs
+    per event the routers and the broker spent meanwhile.
+
+    The routers start and join their group first (so no start-up or rebalance is counted); the events are
+    then produced in one burst, and only what is routed after the burst's end counts, so no producer
+    shares the CPU.
+    """
+    with stack() as s, routers(s, replicas) as running:
+        collector = OutputCollector(s)
+        send = producer(s.kafka)
+        for i, text in enumerate(texts):
+            send.send(s.input_topic, key=f"d{i}".encode(), value=event_bytes(f"d{i}", text, kind))
+        send.flush()
+        send.close()
+        pids = [r.pid for r in running], [s.broker_pid] if s.broker_pid else []
+        since, before = time.time() * 1000, [sum(map(cpu_seconds, group)) for group in pids]
+        collector.collect(len(texts), timeout_s=600)
+        routers_cpu, broker_cpu = (sum(map(cpu_seconds, g)) - b for g, b in zip(pids, before, strict=True))
+        collector.close()
+    stamps = [t for t in collector.timestamps.values() if t >= since]
+    if not stamps:
+        raise SystemExit(f"the routers kept up with the producer: no {kind} backlog to measure; send more events")
+    return {
+        "events_per_s": len(stamps) / max(1e-3, (max(stamps) - since) / 1000),
+        "backlog_events": len(stamps),
+        "routers_cpu_us_per_event": routers_cpu * 1e6 / len(stamps),
+        "broker_cpu_us_per_event": broker_cpu * 1e6 / len(stamps),
+    }

@@ -76,7 +76,7 @@ def main() -> None:
     total = int(args.minutes * 60 * args.rate)
     short, long = load_texts("short", 20_000), load_texts("long", 2_000)
     samples: list[tuple[float, float]] = []
-    with stack(bootstrap=args.bootstrap) as s, routers(s, 1, {"TICKET_ROUTER_DELIVERY": args.delivery}) as (port,):
+    with stack(bootstrap=args.bootstrap) as s, routers(s, 1, {"TICKET_ROUTER_DELIVERY": args.delivery}) as (replica,):
         collector = OutputCollector(s)
         send = producer(s.kafka)
         start = time.perf_counter()
@@ -89,7 +89,7 @@ def main() -> None:
             if i % 100 == 0:
                 collector.read()  # outputs are read as they come, as a department's consumer would
             if now >= next_sample:
-                figures = router_figures(port)
+                figures = router_figures(replica.port)
                 samples.append((now - start, figures["rss_mb"]))
                 next_sample += args.sample_seconds
                 print(  # noqa: T201
@@ -108,7 +108,7 @@ def main() -> None:
         send.flush()
         offered_s = time.perf_counter() - start
         deadline = time.monotonic() + 600
-        while (figures := router_figures(port))["consumed"] < total and time.monotonic() < deadline:
+        while (figures := router_figures(replica.port))["consumed"] < total and time.monotonic() < deadline:
             time.sleep(1)  # the router catches up on its backlog, if it has one
         caught_up_s = time.perf_counter() - start
         collector.collect(total, timeout_s=300)

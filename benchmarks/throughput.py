@@ -1,37 +1,49 @@
 """Throughput end to end through the real router vs the model-only ceiling and a naive per-message router.
 
-Two end-to-end figures: live (events produced while the router runs, from the first send to the last
-output; the load generator shares the 2 cores) and backlog (events produced first, the router's own rate
-between its first and last output).
+Two end-to-end figures: live (events produced while the routers run, from the first send to the last
+output; the load generator shares the cores) and backlog (events produced in one burst, the routers'
+own rate on what is left after it). One router process is bound by Python's interpreter lock to about
+one core, so by default one router per core runs in one consumer group, as a deployment would.
 
-Run inside the project's environment: ``.venv/bin/python benchmarks/throughput.py [--short N] [--long N]``.
-Prints one JSON object.
+Run inside the project's environment:
+``.venv/bin/python benchmarks/throughput.py [--short N] [--long N] [--routers N]``. Prints one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.harness import OutputCollector, event_bytes, load_texts, percentile, producer, routers, stack  # noqa: E402
+from benchmarks.harness import (  # noqa: E402
+    OutputCollector,
+    backlog_rate,
+    event_bytes,
+    load_texts,
+    percentile,
+    producer,
+    routers,
+    stack,
+)
 from service.bundle import BundleClassifier, load_bundle  # noqa: E402
 from service.paths import default_classifier_registry  # noqa: E402
 from service.registry import ModelRegistry  # noqa: E402
 
 
-def model_ceiling(classifier: BundleClassifier, texts: list[str], batch: int = 256) -> float:
-    """Events/s of batched inference alone (cleaning included), the best a router could do."""
+def model_ceiling(classifier: BundleClassifier, texts: list[str], batch: int = 256) -> tuple[float, float]:
+    """Events/s of batched inference alone (cleaning included), the best a router could do, and the CPU
+    µs it spends per event (all threads)."""
     predict = classifier.predict
     predict(texts[:batch])  # warm up the traced function
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(texts), batch):
         predict(texts[i : i + batch])
-    return len(texts) / (time.perf_counter() - start)
+    return len(texts) / (time.perf_counter() - start), (time.process_time() - cpu) * 1e6 / len(texts)
 
 
 def naive_rate(classifier: BundleClassifier, texts: list[str]) -> float:
@@ -50,9 +62,9 @@ def naive_rate(classifier: BundleClassifier, texts: list[str]) -> float:
     return len(texts) / (time.perf_counter() - start)
 
 
-def end_to_end(kind: str, texts: list[str]) -> dict[str, float]:
-    """Produce ``texts`` as events to a running router; routed events/s and latency percentiles."""
-    with stack() as s, routers(s, 1):
+def end_to_end(kind: str, texts: list[str], replicas: int) -> dict[str, float]:
+    """Produce ``texts`` as events to running routers; routed events/s and latency percentiles."""
+    with stack() as s, routers(s, replicas):
         collector = OutputCollector(s)
         send = producer(s.kafka)
         sent_at: dict[str, float] = {}
@@ -76,49 +88,43 @@ def end_to_end(kind: str, texts: list[str]) -> dict[str, float]:
     }
 
 
-def drain(kind: str, texts: list[str]) -> float:
-    """Routed events/s when the router works off a backlog with the load generator idle.
-
-    The events are produced before the router starts; the rate is taken between the first and the last
-    output's broker timestamps, so the router's start-up is not counted and no producer shares the CPU.
-    """
-    with stack() as s:
-        collector = OutputCollector(s)
-        send = producer(s.kafka)
-        for i, text in enumerate(texts):
-            send.send(s.input_topic, key=f"d{i}".encode(), value=event_bytes(f"d{i}", text, kind))
-        send.flush()
-        send.close()
-        with routers(s, 1):
-            collector.collect(len(texts), timeout_s=600)
-        collector.close()
-    stamps = sorted(collector.timestamps.values())
-    return (len(stamps) - 1) / max(1e-3, (stamps[-1] - stamps[0]) / 1000) if len(stamps) > 1 else float("nan")
-
-
 def main() -> None:
+    cores = os.cpu_count() or 1
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--short", type=int, default=20_000, help="short social-style events (default 20000)")
     parser.add_argument("--long", type=int, default=4_000, help="long complaint narratives (default 4000)")
     parser.add_argument("--naive", type=int, default=300, help="messages for the naive router (default 300)")
+    parser.add_argument(
+        "--routers", type=int, default=cores, help=f"router processes in one group (default: one per core, {cores})"
+    )
     args = parser.parse_args()
+    if args.routers < 1:
+        parser.error("--routers must be at least 1")
 
     bundle_path = ModelRegistry(default_classifier_registry()).current_path()
     classifier = load_bundle(bundle_path)
     texts = {"short": load_texts("short", args.short), "long": load_texts("long", args.long)}
-    result: dict[str, object] = {"model_version": classifier.version}
+    result: dict[str, object] = {"model_version": classifier.version, "routers": args.routers}
     naive = naive_rate(classifier, texts["short"][: args.naive])
     result["naive_events_per_s"] = naive
     for kind, batch in texts.items():
-        ceiling = model_ceiling(classifier, batch)
-        live = end_to_end(kind, batch)
-        backlog = drain(kind, batch)
+        ceiling, model_cpu_us = model_ceiling(classifier, batch)
+        live = end_to_end(kind, batch, args.routers)
+        backlog = backlog_rate(kind, batch, args.routers)
         result[f"{kind}_model_ceiling_per_s"] = ceiling
         result[f"{kind}_events_per_s"] = live["events_per_s"]
         result[kind] = live
         result[f"{kind}_ratio_to_ceiling"] = live["events_per_s"] / ceiling
-        result[f"{kind}_backlog_events_per_s"] = backlog
-        result[f"{kind}_backlog_ratio_to_ceiling"] = backlog / ceiling
+        result[f"{kind}_backlog_events_per_s"] = backlog["events_per_s"]
+        result[f"{kind}_backlog_ratio_to_ceiling"] = backlog["events_per_s"] / ceiling
+        # What 80% of the ceiling would demand: the machine's CPU µs per event at that rate, against what
+        # the model alone, and the router plus the broker during the backlog run, actually spend per event.
+        result[f"{kind}_cpu_us_per_event"] = {
+            "model_only": model_cpu_us,
+            "routers": backlog["routers_cpu_us_per_event"],
+            "broker": backlog["broker_cpu_us_per_event"],
+            "available_at_80pct_of_ceiling": cores * 1e6 / (0.8 * ceiling),
+        }
     result["short_speedup_over_naive"] = result["short_events_per_s"] / naive  # type: ignore[operator]
     print(json.dumps(result, indent=2, sort_keys=True))  # noqa: T201
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from service.broker import EmbeddedBroker, port_accepts
+from service.broker import EmbeddedBroker, broker_binary, port_accepts
 from service.errors import BrokerError
 from service.kafka_config import KafkaSettings, consumer_kwargs
 from service.topics import ensure_topics
@@ -77,6 +77,16 @@ def test_second_broker_on_busy_port_is_refused(broker: EmbeddedBroker) -> None:
     with pytest.raises(BrokerError, match="already in use"):
         EmbeddedBroker(port=broker.port).start()
     assert port_accepts(broker.host, broker.port or 0)
+
+
+def test_broker_pid_is_its_process_while_it_runs() -> None:
+    broker = EmbeddedBroker().start()
+    try:
+        assert broker.pid is not None
+        assert Path(f"/proc/{broker.pid}/exe").resolve() == broker_binary().resolve()
+    finally:
+        broker.stop()
+    assert broker.pid is None
 
 
 def test_broker_command_runs_in_foreground_and_stops_on_sigterm(
