@@ -103,15 +103,13 @@ class LstmForecaster:
     model: Any
     spec: WindowSpec
     name: str = "lstm"
-    _predict: Callable[[list[np.ndarray]], Any] | None = None
 
     def forecast(self, history: DailySeries, horizon: int) -> np.ndarray:
         """Forecast from the end of ``history``; ``horizon`` may not exceed the trained horizon."""
         if horizon > self.spec.horizon:
             raise ValueError(f"the LSTM was trained for {self.spec.horizon} days, asked for {horizon}")
         win = make_windows(history, self.spec, [len(history)], with_target=False)
-        predict = self._predict or self.model.predict_on_batch
-        relative = np.asarray(predict([win.past, win.future]))[0]
+        relative = np.asarray(self.model.predict_on_batch([win.past, win.future]))[0]
         values = to_values(relative[:horizon], float(win.level[0]), self.spec.offset)
         if self.spec.zero_closed_days:
             values[win.future[0, :horizon, BUSINESS_DAY] == 0] = 0.0
