@@ -118,7 +118,7 @@ def main() -> None:
         result[f"{kind}_backlog_events_per_s"] = backlog["events_per_s"]
         result[f"{kind}_backlog_ratio_to_ceiling"] = backlog["events_per_s"] / ceiling
         # What 80% of the ceiling would demand: the machine's CPU µs per event at that rate, against what
-        # the model alone, and the router plus the broker during the backlog run, actually spend per event.
+        # the model alone, and the routers and the broker during the backlog run, actually spend per event.
         result[f"{kind}_cpu_us_per_event"] = {
             "model_only": model_cpu_us,
             "routers": backlog["routers_cpu_us_per_event"],
