@@ -16,6 +16,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.harness import say  # noqa: E402
 from schemas.forecast import Backtest  # noqa: E402
 from service.paths import default_data_dir  # noqa: E402
 
@@ -24,10 +25,6 @@ SERIES = {
     "originations-count": ("prosper_originations.csv", "count"),
 }
 TARGET_GAIN = 0.10
-
-
-def _say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)  # noqa: T201 - progress on stderr, JSON on stdout
 
 
 def _table(backtest: Backtest) -> dict[str, Any]:
@@ -89,7 +86,7 @@ def main() -> None:
     for name, (file, value) in SERIES.items():
         started = time.monotonic()
         series = load_daily_series(loans_dir / file, value)  # type: ignore[arg-type]
-        outcome = backtest_all(series, config, args.origins, args.step, 0.8, _say)
+        outcome = backtest_all(series, config, args.origins, args.step, 0.8, say)
         table = _table(outcome.backtest_contract(args.step, config.horizon))
         result[name] = {
             "served": outcome.chosen,

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kafka import KafkaConsumer, KafkaProducer
 
@@ -26,8 +26,11 @@ from service.kafka_config import KafkaSettings, consumer_kwargs
 from service.paths import default_data_dir
 from service.topics import ensure_topics
 
+if TYPE_CHECKING:
+    from service.bundle import BundleClassifier
 
-def _say(text: str) -> None:
+
+def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)  # noqa: T201 - progress on stderr, JSON on stdout
 
 
@@ -78,6 +81,17 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far (all its threads; Linux ``/proc``)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def model_ceiling(classifier: BundleClassifier, texts: list[str], batch: int = 256) -> tuple[float, float]:
+    """Events/s of batched inference alone (cleaning included), the best a router could do, and the CPU
+    µs it spends per event (all threads)."""
+    predict = classifier.predict
+    predict(texts[:batch])  # warm up the traced function
+    start, cpu = time.perf_counter(), time.process_time()
+    for i in range(0, len(texts), batch):
+        predict(texts[i : i + batch])
+    return len(texts) / (time.perf_counter() - start), (time.process_time() - cpu) * 1e6 / len(texts)
 
 
 @dataclass
@@ -145,7 +159,7 @@ def routers(s: Stack, count: int = 1, extra_env: dict[str, str] | None = None) -
             }
             procs.append((subprocess.Popen([*router_command(), "serve"], env=env), port))  # noqa: S603
         for proc, port in procs:
-            wait_ready(proc, port, timeout_s=180, say=_say)
+            wait_ready(proc, port, timeout_s=180, say=say)
         yield [Replica(port, proc.pid) for proc, port in procs]
     finally:
         for proc, _ in procs:

@@ -25,6 +25,7 @@ from benchmarks.harness import (  # noqa: E402
     backlog_rate,
     event_bytes,
     load_texts,
+    model_ceiling,
     percentile,
     producer,
     routers,
@@ -33,17 +34,6 @@ from benchmarks.harness import (  # noqa: E402
 from service.bundle import BundleClassifier, load_bundle  # noqa: E402
 from service.paths import default_classifier_registry  # noqa: E402
 from service.registry import ModelRegistry  # noqa: E402
-
-
-def model_ceiling(classifier: BundleClassifier, texts: list[str], batch: int = 256) -> tuple[float, float]:
-    """Events/s of batched inference alone (cleaning included), the best a router could do, and the CPU
-    µs it spends per event (all threads)."""
-    predict = classifier.predict
-    predict(texts[:batch])  # warm up the traced function
-    start, cpu = time.perf_counter(), time.process_time()
-    for i in range(0, len(texts), batch):
-        predict(texts[i : i + batch])
-    return len(texts) / (time.perf_counter() - start), (time.process_time() - cpu) * 1e6 / len(texts)
 
 
 def naive_rate(classifier: BundleClassifier, texts: list[str]) -> float:

@@ -101,16 +101,7 @@ def load_bundle(directory: Path, threads: int = 0) -> ForecastBundle:
     if manifest.chosen_model == "lstm":
         from training.forecast.lstm import load_lstm
 
-        lstm = manifest.lstm
-        spec = WindowSpec(
-            lstm.window,
-            lstm.horizon,
-            lstm.level_days,
-            lstm.value_mean,
-            lstm.value_std,
-            lstm.zero_closed_days,
-            lstm.offset,
-        )
+        spec = WindowSpec(**manifest.lstm.model_dump(exclude={"training"}))
         forecaster = load_lstm(directory / manifest.model_file, spec, threads)
     else:
         forecaster = baseline_by_name(manifest.chosen_model)

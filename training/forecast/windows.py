@@ -13,7 +13,7 @@ days are weekends and holidays.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -104,17 +104,13 @@ def make_windows(series: DailySeries, spec: WindowSpec, origins: list[int], with
 
 def fit_value_scaler(series: DailySeries, spec: WindowSpec, origins: list[int]) -> WindowSpec:
     """A copy of ``spec`` whose scaler is the mean/std of the relative log values in the given windows."""
-    unscaled = WindowSpec(spec.window, spec.horizon, spec.level_days, offset=spec.offset)
-    raw = make_windows(series, unscaled, origins, with_target=False)
-    values = raw.past[:, :, 0]
-    return WindowSpec(
-        spec.window,
-        spec.horizon,
-        spec.level_days,
-        float(values.mean()),
-        std if (std := float(values.std())) > 1e-6 else 1.0,  # constant windows: do not divide by noise
-        closed_days_are_zero(series),
-        spec.offset,
+    unscaled = replace(spec, value_mean=0.0, value_std=1.0, zero_closed_days=False)
+    values = make_windows(series, unscaled, origins, with_target=False).past[:, :, 0]
+    return replace(
+        spec,
+        value_mean=float(values.mean()),
+        value_std=std if (std := float(values.std())) > 1e-6 else 1.0,  # constant windows: do not divide by noise
+        zero_closed_days=closed_days_are_zero(series),
     )
 
 
