@@ -2,8 +2,10 @@
 
 Two end-to-end figures: live (events produced while the routers run, from the first send to the last
 output; the load generator shares the cores) and backlog (events produced in one burst, the routers'
-own rate on what is left after it). One router process is bound by Python's interpreter lock to about
-one core, so by default one router per core runs in one consumer group, as a deployment would.
+own rate on what is left after it). The model-only ceiling gets the texts in the batches the routers poll
+(``TICKET_ROUTER_BATCH_SIZE``, which they inherit from this environment). One router process is bound by
+Python's interpreter lock to about one core, so by default one router per core runs in one consumer group,
+as a deployment would.
 
 Run inside the project's environment:
 ``.venv/bin/python benchmarks/throughput.py [--short N] [--long N] [--routers N]``. Prints one JSON object.
@@ -34,6 +36,7 @@ from benchmarks.harness import (  # noqa: E402
 from service.bundle import BundleClassifier, load_bundle  # noqa: E402
 from service.paths import default_classifier_registry  # noqa: E402
 from service.registry import ModelRegistry  # noqa: E402
+from service.settings import RouterSettings  # noqa: E402
 
 
 def naive_rate(classifier: BundleClassifier, texts: list[str]) -> float:
@@ -94,11 +97,17 @@ def main() -> None:
     bundle_path = ModelRegistry(default_classifier_registry()).current_path()
     classifier = load_bundle(bundle_path)
     texts = {"short": load_texts("short", args.short), "long": load_texts("long", args.long)}
-    result: dict[str, object] = {"model_version": classifier.version, "routers": args.routers}
+    # The ceiling gets the texts in the batches the routers poll (they inherit this environment).
+    router_batch = RouterSettings().batch_size
+    result: dict[str, object] = {
+        "model_version": classifier.version,
+        "routers": args.routers,
+        "router_batch_size": router_batch,
+    }
     naive = naive_rate(classifier, texts["short"][: args.naive])
     result["naive_events_per_s"] = naive
     for kind, batch in texts.items():
-        ceiling, model_cpu_us = model_ceiling(classifier, batch)
+        ceiling, model_cpu_us = model_ceiling(classifier, batch, router_batch)
         live = end_to_end(kind, batch, args.routers)
         backlog = backlog_rate(kind, batch, args.routers)
         result[f"{kind}_model_ceiling_per_s"] = ceiling

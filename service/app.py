@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from service.errors import ModelLoadError
 from service.health import HealthServer
+from service.heap import settle_heap
 from service.metrics import RouterMetrics
 from service.model_watch import ModelWatcher
 from service.prediction import Classifier
@@ -54,6 +55,7 @@ class RouterApp:
             raise
         except OSError as exc:
             raise ModelLoadError(f"cannot read the model: {exc}") from exc
+        settle_heap()
 
     def run(self) -> None:
         """Serve HTTP, watch the registry and route until the router is stopped."""

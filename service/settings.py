@@ -35,7 +35,7 @@ class RouterSettings(KafkaSettings):
     transactional_id: str | None = Field(
         default=None, description="Transactional id prefix (default: <group_id>-<host>-<pid>); unique per replica."
     )
-    batch_size: int = Field(default=256, ge=1, le=10_000, description="Most records per micro-batch.")
+    batch_size: int = Field(default=1024, ge=1, le=10_000, description="Most records per micro-batch.")
     batch_wait_ms: int = Field(default=20, ge=0, le=10_000, description="Longest wait to fill a micro-batch.")
     triage_threshold: float | None = Field(
         default=None, ge=0.0, le=1.0, description="Confidence below which events go to triage (default: the bundle's)."

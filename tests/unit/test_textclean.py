@@ -89,6 +89,21 @@ def test_clean_texts_keeps_order() -> None:
     assert clean_texts(["Mortgage", "Loans"]) == ["mortgag", "loan"]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("see WWW.MyBank.com/help now", "see tokurl now"),
+        ("HTTPS://bank.example/x?y=1 broke", "tokurl broke"),
+        ("paid $5 on 3/4/21 to XX", "paid tokmoney on tokdate to tokmask"),
+        ("account XXXX, ref 12:30", "account tokmask ref toknum"),
+        ("ping @bank_help please", "ping pleas"),
+        ("no symbols here", "no symbol here"),
+    ],
+)
+def test_each_pattern_applies_whatever_else_the_text_holds(text: str, expected: str) -> None:
+    assert clean_text(text) == expected
+
+
 def test_cleaning_version_is_recorded() -> None:
     assert CLEANING_VERSION == "2"
 
