@@ -61,9 +61,9 @@ def _cut(text: str, max_chars: int) -> str:
     return text[:head] + " " + text[len(text) - (max_chars - head) :]
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def _token(raw: str) -> str | None:
-    """The cleaned form of one tokenizer match (cached: a few thousand distinct words make most traffic)."""
+    """The cleaned form of one tokenizer match (cached: a few thousand distinct words make most of the traffic)."""
     first = raw[0]
     if first.isalnum():
         return raw if raw in PLACEHOLDERS or not raw.isalpha() else _stem(raw)
