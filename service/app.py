@@ -10,7 +10,6 @@ from prometheus_client import CollectorRegistry
 
 from service.errors import ModelLoadError
 from service.health import HealthServer
-from service.heap import settle_heap
 from service.metrics import RouterMetrics
 from service.model_watch import ModelWatcher
 from service.prediction import Classifier
@@ -55,7 +54,6 @@ class RouterApp:
             raise
         except OSError as exc:
             raise ModelLoadError(f"cannot read the model: {exc}") from exc
-        settle_heap()
 
     def run(self) -> None:
         """Serve HTTP, watch the registry and route until the router is stopped."""

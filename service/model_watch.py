@@ -9,6 +9,7 @@ from pathlib import Path
 
 from schemas.common import DEPARTMENTS
 from service.errors import ModelLoadError
+from service.heap import settle_heap
 from service.metrics import RouterMetrics
 from service.prediction import Classifier
 from service.worker import BackgroundWorker
@@ -92,6 +93,7 @@ class ModelWatcher(BackgroundWorker):
         self.current = classifier
         self._metrics.set_model(classifier.version)
         logger.info("model %s in service (was %s)", classifier.version, previous)
+        settle_heap()
 
     def run(self) -> None:
         """Check for new versions every ``interval_s`` until stopped."""

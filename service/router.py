@@ -11,7 +11,6 @@ from collections.abc import Callable
 from kafka.errors import KafkaError
 
 from schemas.common import utc_now
-from service.heap import settle_heap
 from service.kafka_io import RouterClients
 from service.metrics import RouterMetrics
 from service.model_watch import ModelWatcher
@@ -89,8 +88,7 @@ class Router:
     def _route(self, clients: RouterClients) -> None:
         while not self._stop.is_set():
             self._last_beat = time.monotonic()
-            if self.watcher.swap_if_ready() is not None:
-                settle_heap()
+            self.watcher.swap_if_ready()
             records = clients.poll()
             self.metrics.ready.set(1 if self.ready() else 0)
             if records:
