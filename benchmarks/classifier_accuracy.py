@@ -68,6 +68,13 @@ def flat(by_source: dict[str, dict[str, Any]]) -> dict[str, float]:
     return out
 
 
+def scored(space: LabelSpace, probs: Any, val: LabelledTexts) -> dict[str, Any]:
+    """The triage threshold chosen by the bundle's rule on ``val`` and the headline numbers with it."""
+    threshold = choose_threshold(space, probs, val.departments)
+    by_source = source_metrics(val.departments, routed(space, probs, threshold), val.sources)
+    return {"threshold": threshold, **flat(by_source)}
+
+
 def anchor_production(train: LabelledTexts, val: LabelledTexts) -> dict[str, Any]:
     """The anchor on departments, its triage threshold chosen by the bundle's rule on the same split."""
     started = time.perf_counter()
@@ -76,9 +83,7 @@ def anchor_production(train: LabelledTexts, val: LabelledTexts) -> dict[str, Any
     classes = [str(c) for c in model.classes_]
     space = LabelSpace(classes, {c: c for c in classes})
     probs = model.predict_proba(val.texts).astype("float32")
-    threshold = choose_threshold(space, probs, val.departments)
-    by_source = source_metrics(val.departments, routed(space, probs, threshold), val.sources)
-    return {"threshold": threshold, "train_seconds": round(seconds, 1), **flat(by_source)}
+    return {"train_seconds": round(seconds, 1), **scored(space, probs, val)}
 
 
 def bilstm_production(bundle: BundleClassifier, val: LabelledTexts) -> dict[str, Any]:
@@ -99,10 +104,7 @@ def bilstm_production(bundle: BundleClassifier, val: LabelledTexts) -> dict[str,
     if len(parts) > 1:
         cleaned = clean_texts(val.texts, bundle.manifest.max_chars)
         for name, model in parts.items():
-            branch_probs = ModelRunner(model).probabilities(cleaned)
-            threshold = choose_threshold(bundle.space, branch_probs, val.departments)
-            metrics = source_metrics(val.departments, routed(bundle.space, branch_probs, threshold), val.sources)
-            result[f"{name}_alone"] = {"threshold": threshold, **flat(metrics)}
+            result[f"{name}_alone"] = scored(bundle.space, ModelRunner(model).probabilities(cleaned), val)
     return result
 
 

@@ -79,7 +79,8 @@ class TfidfLogisticRegression(keras.layers.Layer):  # type: ignore[misc]  # kera
         self.word_widths = tuple(word_widths)
         self.char_widths = tuple(char_widths)
         self.max_tokens = int(max_tokens)
-        n_words, n_features = len(self.word_vocabulary), len(self.word_vocabulary) + len(self.char_vocabulary)
+        n_words = len(self.word_vocabulary)
+        self._n_features = n_features = n_words + len(self.char_vocabulary)
         self._word_table, self._char_table = (
             tf.lookup.StaticHashTable(
                 tf.lookup.KeyValueTensorInitializer(tf.constant(grams, tf.string), tf.range(lo, hi, dtype=tf.int64)),
@@ -99,7 +100,7 @@ class TfidfLogisticRegression(keras.layers.Layer):  # type: ignore[misc]  # kera
 
         ids = table.lookup(grams)
         known = ids >= 0
-        n = tf.constant(len(self.word_vocabulary) + len(self.char_vocabulary), tf.int64)
+        n = tf.constant(self._n_features, tf.int64)
         keys, _, counts = tf.unique_with_counts(tf.boolean_mask(rows * n + ids, known))
         row, feature = keys // n, keys % n
         value = (1.0 + tf.math.log(tf.cast(counts, tf.float32))) * tf.gather(self.idf, feature)

@@ -25,18 +25,13 @@ TEXTS = [
 LABELS = ["card", "card", "top_up", "top_up", "transfer", "transfer", "card", "top_up", "transfer", "card"]
 
 
-def _tf() -> object:
-    tf = pytest.importorskip("tensorflow")
-    return tf
-
-
 @pytest.mark.parametrize("text", [*TEXTS, "x", "ab", "supercalifragilistic word"])
 def test_ngrams_equal_scikit_learns_analyzers(text: str) -> None:
+    import tensorflow as tf
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from service.keras_layers import char_wb_ngrams, word_ngrams
 
-    tf = _tf()
     word = TfidfVectorizer(ngram_range=(1, 2), token_pattern=WORD_PATTERN)
     char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5))
     tokens = tf.strings.split(tf.constant([text]))
@@ -70,7 +65,6 @@ def test_layer_reproduces_scikit_learns_probabilities(labels: list[str], tmp_pat
 def test_two_branch_model_averages_its_branches() -> None:
     from training.classifier_model import TINY, branches, build_model, with_linear_branch
 
-    _tf()
     cleaned = clean_texts(TEXTS)
     labels = sorted(set(LABELS))
     vocabulary = sorted({w for t in cleaned for w in t.split()})
