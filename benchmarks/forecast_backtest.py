@@ -55,6 +55,23 @@ def _table(backtest: Backtest) -> dict[str, Any]:
     return out
 
 
+def _clairvoyant(series: Any, origins: list[int], horizon: int) -> dict[str, float]:
+    """MASE of a forecast that knows each weekday's median over the forecast days: a perfect level and weekly
+    shape with no day-to-day detail, i.e. about the floor of what a smooth forecast can reach."""
+    import numpy as np
+
+    from training.forecast.metrics import point_metrics
+
+    scores = []
+    for origin in origins:
+        actual = series.values[origin : origin + horizon]
+        forecast = np.empty(len(actual))
+        for weekday in range(7):
+            forecast[weekday::7] = np.median(actual[weekday::7])
+        scores.append(point_metrics(actual, forecast, series.values[:origin])["mase"])
+    return {"mean": round(float(np.mean(scores)), 3), "final_fold": round(scores[-1], 3)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--origins", type=int, default=6, help="rolling origins per series (default 6)")
@@ -92,6 +109,7 @@ def main() -> None:
             "served": outcome.chosen,
             "why": outcome.why,
             **table,
+            "clairvoyant_weekday_median_mase": _clairvoyant(series, outcome.origins, config.horizon),
             "seconds": round(time.monotonic() - started),
         }
     print(json.dumps(result, indent=2))  # noqa: T201

@@ -39,8 +39,8 @@ class ModelReport(Contract):
     final_fold: Scores = Field(description="The last origin: the most recent `horizon` days of the data.")
     origins: Annotated[list[OriginScores], Field(min_length=1)]
     coverage: Share | None = Field(
-        description="Share of scored days inside the interval; each origin calibrated only on forecasts "
-        "complete before it. None when no origin had such history."
+        description="Share of scored days inside the interval; each origin calibrated only on reference "
+        "forecasts complete before it. None when no origin had such history."
     )
     coverage_final_fold: Share | None
     coverage_days: Annotated[int, Field(ge=0)]
@@ -64,6 +64,7 @@ class Intervals(Contract):
     lower: dict[str, float]
     upper: dict[str, float]
     calibration_days: Annotated[int, Field(ge=1)]
+    calibrated_on: str = Field(default="", description="Which forecasts' residuals set the offsets.")
     coverage: Share | None = Field(description="Backtest coverage of the served model (see ModelReport).")
 
     @model_validator(mode="after")

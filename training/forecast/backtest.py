@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from service.errors import DataError
-from training.forecast.intervals import ConformalIntervals, Residuals
+from training.forecast.calibration import ReferenceResiduals
+from training.forecast.intervals import ConformalIntervals
 from training.forecast.metrics import coverage, point_metrics
 from training.forecast.models import Recipe
 from training.forecast.series import DailySeries
@@ -32,10 +33,6 @@ class OriginForecast:
     metrics: dict[str, float]
     seconds: float
 
-    def residuals(self) -> Residuals:
-        """Log-space residuals for interval calibration."""
-        return Residuals.of(self.actual, self.forecast, self.first_day)
-
 
 @dataclass(frozen=True)
 class ModelBacktest:
@@ -53,16 +50,15 @@ class ModelBacktest:
         """The last origin: the most recent ``horizon`` days of the data."""
         return self.origins[-1]
 
-    def interval_coverage(self, level: float, horizon: int) -> dict[str, float | int | None]:
-        """Coverage measured honestly: each origin's intervals use only residuals of forecasts that were
-        complete (origin + horizon) before that origin. Origins without such history are not scored."""
+    def interval_coverage(self, level: float, reference: ReferenceResiduals) -> dict[str, float | int | None]:
+        """Coverage measured honestly: each origin's intervals are calibrated only on reference forecasts
+        complete before that origin. Origins without such forecasts are not scored."""
         inside = total = 0
         final: float | None = None
         for target in self.origins:
-            earlier = [o.residuals() for o in self.origins if o.origin + horizon <= target.origin]
-            if not earlier:
+            if not reference.origins_before(target.origin):
                 continue
-            bands = ConformalIntervals.calibrate(Residuals.concat(earlier), level)
+            bands = ConformalIntervals.calibrate(reference.before(target.origin), level)
             lo, hi = bands.apply(target.forecast, target.first_day)
             share = coverage(target.actual, lo, hi)
             inside += round(share * len(target.actual))

@@ -26,7 +26,8 @@ from service.paths import default_data_dir
 from training.forecast.backtest import ModelBacktest, best_model, rolling_origins, run_backtest
 from training.forecast.baselines import baseline_by_name, baseline_recipes
 from training.forecast.bundle import PLOT_FILE, SERIES_FILE, write_manifest, write_series
-from training.forecast.intervals import ConformalIntervals, Residuals
+from training.forecast.calibration import ReferenceResiduals
+from training.forecast.intervals import ConformalIntervals
 from training.forecast.lstm import MODEL_FILE, LstmConfig, LstmRecipe
 from training.forecast.models import Forecaster, Recipe
 from training.forecast.plot import plot_forecast
@@ -49,8 +50,8 @@ class TrainOptions:
     version: str | None = None
 
 
-def _report(result: ModelBacktest, level: float, horizon: int) -> ModelReport:
-    cov = result.interval_coverage(level, horizon)
+def _report(result: ModelBacktest, level: float, reference: ReferenceResiduals) -> ModelReport:
+    cov = result.interval_coverage(level, reference)
     return ModelReport(
         model=result.name,
         mean=Scores(**result.mean_metrics()),
@@ -69,6 +70,7 @@ class BacktestOutcome:
     series: DailySeries
     origins: list[int]
     results: dict[str, ModelBacktest]
+    reference: ReferenceResiduals
     reports: list[ModelReport]
     chosen: str
     why: str
@@ -94,8 +96,9 @@ def backtest_all(
     say(f"backtest: {len(positions)} origins x {len(recipes)} models, horizon {cfg.horizon} days")
     results = run_backtest(series, recipes, positions, cfg.horizon, progress=say)
     chosen, why = best_model(results)
-    reports = [_report(r, level, cfg.horizon) for r in results.values()]
-    return BacktestOutcome(series, positions, results, reports, chosen, why)
+    reference = ReferenceResiduals.compute(series, cfg.horizon, [*positions, len(series)], progress=say)
+    reports = [_report(r, level, reference) for r in results.values()]
+    return BacktestOutcome(series, positions, results, reference, reports, chosen, why)
 
 
 def train_forecaster(options: TrainOptions, say: Callable[[str], None]) -> ForecastManifest:
@@ -115,7 +118,7 @@ def train_forecaster(options: TrainOptions, say: Callable[[str], None]) -> Forec
     write_series(series, options.out / SERIES_FILE)
 
     served: Forecaster = lstm if chosen == "lstm" else baseline_by_name(chosen)
-    residuals = Residuals.concat([o.residuals() for o in results[chosen].origins])
+    residuals = outcome.reference.before(len(series))
     bands = ConformalIntervals.calibrate(residuals, options.level)
     forecast = served.forecast(series, cfg.horizon)
     first_day = series.end + dt.timedelta(days=1)
@@ -145,6 +148,7 @@ def train_forecaster(options: TrainOptions, say: Callable[[str], None]) -> Forec
             lower=bands.lower,
             upper=bands.upper,
             calibration_days=len(residuals.values),
+            calibrated_on=outcome.reference.describe(len(series)),
             coverage=chosen_report.coverage,
         ),
         series=SeriesInfo(
