@@ -101,6 +101,7 @@ class LstmSettings(Contract):
     zero_closed_days: bool = Field(
         default=False, description="Weekends and Federal Reserve holidays are forecast as exactly 0 (never active)."
     )
+    ets_input: bool = Field(default=False, description="Each target day's input includes ETS's forecast.")
     training: dict[str, float | int | str | bool | list[int]] = Field(default_factory=dict)
 
 

@@ -56,7 +56,7 @@ def test_train_then_predict(tmp_path: Path, console_script: Callable[[str], Path
     assert (manifest.window, manifest.horizon, manifest.value) == (21, 14, "amount")
     assert (bundle / "lstm.keras").stat().st_size > 0 and (bundle / "forecast.png").stat().st_size > 10_000
     assert manifest.data[0].sha256 and manifest.series.days == 140
-    assert manifest.intervals.calibrated_on.startswith("ets forecasts from")
+    assert manifest.intervals.calibrated_on.startswith("ets forecasts from") and manifest.lstm.ets_input
 
     predict = subprocess.run(
         [trainer, "forecast", "predict", "--model", str(bundle), "--days", "10", "--output", str(out)],

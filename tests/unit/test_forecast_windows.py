@@ -1,13 +1,15 @@
-"""The LSTM's windows (numpy only): shapes, relative-to-level values, masked targets, closed-day detection."""
+"""The LSTM's windows (numpy only): shapes, relative values, masked targets, closed days, the ETS input."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from service.errors import DataError
+from training.forecast.baselines import HoltWinters
 from training.forecast.series import DailySeries
 from training.forecast.windows import (
     FUTURE_FEATURES,
@@ -78,3 +80,25 @@ def test_closed_days_are_detected_only_when_always_zero() -> None:
     assert closed_days_are_zero(_series(values))
     assert not closed_days_are_zero(series)  # a holiday with loans
     assert not closed_days_are_zero(_series(np.full(70, 3.0)))
+
+
+def test_ets_input_is_the_relative_ets_forecast_from_the_history_before_the_origin() -> None:
+    rng = np.random.default_rng(5)
+    values = np.tile([50.0, 60, 55, 70, 65, 20, 10], 8) + rng.normal(0, 2, 56)
+    spec = WindowSpec(window=14, horizon=7, level_days=7, value_mean=0.5, value_std=2.0, ets_input=True)
+    win = make_windows(_series(values), spec, [35, 42], with_target=False)
+    assert win.future.shape == (2, 7, FUTURE_FEATURES + 1) == (2, 7, spec.future_features)
+    expected = (np.log(HoltWinters().forecast(_series(values[:35]), 7) / win.level[0] + 0.1) - 0.5) / 2.0
+    np.testing.assert_allclose(win.future[0, :, -1], expected, rtol=1e-5)
+    later = values.copy()
+    later[35:] *= 10  # days from the origin on must not change the input
+    np.testing.assert_array_equal(make_windows(_series(later), spec, [35], with_target=False).future[0], win.future[0])
+    plain = make_windows(_series(values), replace(spec, ets_input=False), [35, 42], with_target=False)
+    np.testing.assert_array_equal(plain.future, win.future[:, :, :-1])
+
+
+def test_the_scaler_ignores_the_ets_input() -> None:
+    values = np.tile([50.0, 60, 55, 70, 65, 20, 10], 8)
+    plain = fit_value_scaler(_series(values), SPEC, list(range(14, 40)))
+    with_ets = fit_value_scaler(_series(values), replace(SPEC, ets_input=True), list(range(14, 40)))
+    assert (with_ets.value_mean, with_ets.value_std, with_ets.ets_input) == (plain.value_mean, plain.value_std, True)

@@ -7,9 +7,12 @@ import csv
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from service.errors import ConfigError
+
+if TYPE_CHECKING:
+    from training.forecast.lstm import LstmConfig
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +45,9 @@ def register(subparsers: Any) -> None:
     train.add_argument("--step", type=int, default=30, help="days between backtest origins (default: 30)")
     train.add_argument("--epochs", type=int, default=200, help="maximum epochs; early stopping ends sooner")
     train.add_argument("--seeds", type=int, default=3, help="LSTM ensemble members, seeds 0..N-1 (default: 3)")
+    train.add_argument(
+        "--no-ets-input", action="store_true", help="train the LSTM without ETS's forecast among its inputs"
+    )
     train.add_argument("--level", type=float, default=0.8, help="prediction interval level (default: 0.8)")
     train.add_argument("--threads", type=int, default=1, help="TensorFlow threads; 0 = all cores (default: 1)")
     train.add_argument("--version", help="bundle version (default: <value>-<UTC timestamp>)")
@@ -63,26 +69,32 @@ def _say(text: str) -> None:
     print(text, flush=True)  # noqa: T201 - progress of a command-line job
 
 
-def _train(args: argparse.Namespace) -> int:
+def _lstm_config(args: argparse.Namespace) -> LstmConfig:
+    """The LSTM recipe from ``forecast train``'s options (checked)."""
     from training.forecast.lstm import LstmConfig
-    from training.forecast.train import TrainOptions, train_forecaster
 
     if not 0 < args.level < 1:
         raise ConfigError(f"--level must be between 0 and 1, got {args.level}")
     if args.seeds < 1 or args.origins < 1 or args.epochs < 1:
         raise ConfigError("--seeds, --origins and --epochs must be at least 1")
-    config = LstmConfig(
+    return LstmConfig(
         window=args.window,
         horizon=args.horizon,
         epochs=args.epochs,
         seeds=tuple(range(args.seeds)),
         threads=args.threads,
+        ets_input=not args.no_ets_input,
     )
+
+
+def _train(args: argparse.Namespace) -> int:
+    from training.forecast.train import TrainOptions, train_forecaster
+
     options = TrainOptions(
         loans=args.loans,
         value=args.value,
         out=args.out,
-        lstm=config,
+        lstm=_lstm_config(args),
         origins=args.origins,
         step_days=args.step,
         level=args.level,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import warnings
 
@@ -50,12 +51,16 @@ class HoltWinters:
 
     def forecast(self, history: DailySeries, horizon: int) -> np.ndarray:
         """Fit Holt-Winters ETS by maximum likelihood and forecast; negative values are clipped to 0."""
+        return self.forecast_values(history.values, horizon)
+
+    def forecast_values(self, values: np.ndarray, horizon: int) -> np.ndarray:
+        """:meth:`forecast` from the daily values alone (ETS does not look at dates)."""
         from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
-        if len(history) < 2 * self.season + 2:
-            raise DataError(f"ETS needs at least {2 * self.season + 2} days of history, got {len(history)}")
+        if len(values) < 2 * self.season + 2:
+            raise DataError(f"ETS needs at least {2 * self.season + 2} days of history, got {len(values)}")
         model = ExponentialSmoothing(
-            history.values,
+            values,
             trend="add",
             damped_trend=self.damped,
             seasonal="add",
@@ -67,6 +72,25 @@ class HoltWinters:
             warnings.simplefilter("ignore")
             fitted = model.fit()
         return np.maximum(np.asarray(fitted.forecast(horizon), dtype=np.float64), 0.0)
+
+
+def ets_forecast(values: np.ndarray, horizon: int) -> np.ndarray:
+    """The default ETS forecast of a value history, cached by a digest of its content: the LSTM's training
+    windows ask for the same histories at every backtest origin and again in the final fit (read-only array)."""
+    data = np.ascontiguousarray(values, dtype=np.float64)
+    key = (hashlib.blake2b(data.tobytes(), digest_size=16).digest(), horizon)
+    forecast = _ETS_CACHE.get(key)
+    if forecast is None:
+        forecast = HoltWinters().forecast_values(data, horizon)
+        forecast.flags.writeable = False
+        if len(_ETS_CACHE) >= ETS_CACHE_SIZE:
+            del _ETS_CACHE[next(iter(_ETS_CACHE))]  # the oldest entry
+        _ETS_CACHE[key] = forecast
+    return forecast
+
+
+ETS_CACHE_SIZE = 16384
+_ETS_CACHE: dict[tuple[bytes, int], np.ndarray] = {}
 
 
 class StatelessRecipe:

@@ -17,7 +17,6 @@ from service.errors import ModelLoadError
 from training.forecast.calendar import BUSINESS_DAY
 from training.forecast.series import DailySeries
 from training.forecast.windows import (
-    FUTURE_FEATURES,
     PAST_FEATURES,
     WindowSpec,
     fit_value_scaler,
@@ -48,11 +47,12 @@ class LstmConfig:
     validation_fraction: float = 0.15
     seeds: tuple[int, ...] = (0, 1, 2)
     threads: int = 1
+    ets_input: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
     def spec(self) -> WindowSpec:
         """The window geometry (scaler not fitted yet)."""
-        return WindowSpec(self.window, self.horizon, self.level_days)
+        return WindowSpec(self.window, self.horizon, self.level_days, ets_input=self.ets_input)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values for the manifest."""
@@ -74,11 +74,11 @@ def configure_tensorflow(threads: int) -> None:
 
 
 def build_member(config: LstmConfig) -> Any:
-    """One network: LSTM over the past window, its state joined with each target day's calendar, a Dense head."""
+    """One network: LSTM over the past window, its state joined with each target day's inputs, a Dense head."""
     import keras
 
     past = keras.Input((config.window, PAST_FEATURES), name="past")
-    future = keras.Input((config.horizon, FUTURE_FEATURES), name="future")
+    future = keras.Input((config.horizon, config.spec().future_features), name="future")
     state = keras.layers.LSTM(config.units, dropout=config.dropout)(past)
     repeated = keras.layers.RepeatVector(config.horizon)(state)
     joined = keras.layers.Concatenate()([repeated, future])
@@ -186,6 +186,6 @@ def _ensemble(members: list[Any], config: LstmConfig) -> Any:
     if len(members) == 1:
         return members[0]
     past = keras.Input((config.window, PAST_FEATURES), name="past")
-    future = keras.Input((config.horizon, FUTURE_FEATURES), name="future")
+    future = keras.Input((config.horizon, config.spec().future_features), name="future")
     out = keras.layers.Average()([m([past, future]) for m in members])
     return keras.Model([past, future], out, name="lstm_ensemble")

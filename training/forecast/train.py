@@ -139,7 +139,7 @@ def train_forecaster(options: TrainOptions, say: Callable[[str], None]) -> Forec
         model_sha256=file_sha256(model_path),
         lstm=LstmSettings(
             **{k: v for k, v in lstm.spec.to_dict().items()},
-            training={k: v for k, v in cfg.to_dict().items() if k not in {"window", "horizon", "level_days", "extra"}},
+            training={k: v for k, v in cfg.to_dict().items() if k not in {*lstm.spec.to_dict(), "extra"}},
         ),
         backtest=outcome.backtest_contract(options.step_days, cfg.horizon),
         intervals=Intervals(

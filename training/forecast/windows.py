@@ -8,7 +8,9 @@ originations series the weekend zeros told the network the absolute level, and i
 had never seen far too low; ``log1p(value / level)`` fixed that but compressed ordinary days and was worse
 on the amounts series. Calendar features of the past window and of every target day
 (day of week, business day, horizon position) are inputs, so a direct 90-day output knows which future
-days are weekends and holidays.
+days are weekends and holidays. With ``ets_input`` each target day also gets Holt-Winters ETS's forecast
+from the same origin, on the same relative scale (a hybrid in the spirit of ES-RNN: the network learns
+when to follow the statistical model's level and trend and when to correct it).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from service.errors import DataError
+from training.forecast.baselines import ets_forecast
 from training.forecast.calendar import N_FEATURES, calendar_features
 from training.forecast.series import DailySeries
 
@@ -38,10 +41,16 @@ class WindowSpec:
     value_std: float = 1.0
     zero_closed_days: bool = False
     offset: float = 0.1
+    ets_input: bool = False
 
     def __post_init__(self) -> None:
         if self.window < 7 or self.horizon < 1 or self.level_days < 1 or self.value_std <= 0 or self.offset <= 0:
             raise DataError(f"invalid window spec: {self}")
+
+    @property
+    def future_features(self) -> int:
+        """Inputs per target day: calendar and horizon position, plus ETS's forecast with ``ets_input``."""
+        return FUTURE_FEATURES + int(self.ets_input)
 
     @property
     def min_history(self) -> int:
@@ -87,7 +96,11 @@ def make_windows(series: DailySeries, spec: WindowSpec, origins: list[int], with
         lvl = _level(values, origin, spec.level_days)
         scaled = (relative(values[origin - spec.window : origin], lvl, spec.offset) - spec.value_mean) / spec.value_std
         past.append(np.concatenate([scaled[:, None], calendar[origin - spec.window : origin]], axis=1))
-        future.append(np.concatenate([calendar[origin : origin + spec.horizon], position], axis=1))
+        ahead = [calendar[origin : origin + spec.horizon], position]
+        if spec.ets_input:
+            ets = relative(ets_forecast(values[:origin], spec.horizon), lvl, spec.offset)
+            ahead.append(((ets - spec.value_mean) / spec.value_std)[:, None])
+        future.append(np.concatenate(ahead, axis=1))
         if with_target:
             row = np.full(spec.horizon, np.nan)
             seen = min(spec.horizon, len(series) - origin)
@@ -104,7 +117,7 @@ def make_windows(series: DailySeries, spec: WindowSpec, origins: list[int], with
 
 def fit_value_scaler(series: DailySeries, spec: WindowSpec, origins: list[int]) -> WindowSpec:
     """A copy of ``spec`` whose scaler is the mean/std of the relative log values in the given windows."""
-    unscaled = replace(spec, value_mean=0.0, value_std=1.0, zero_closed_days=False)
+    unscaled = replace(spec, value_mean=0.0, value_std=1.0, zero_closed_days=False, ets_input=False)
     values = make_windows(series, unscaled, origins, with_target=False).past[:, :, 0]
     return replace(
         spec,
