@@ -95,6 +95,8 @@ def test_ets_input_is_the_relative_ets_forecast_from_the_history_before_the_orig
     np.testing.assert_array_equal(make_windows(_series(later), spec, [35], with_target=False).future[0], win.future[0])
     plain = make_windows(_series(values), replace(spec, ets_input=False), [35, 42], with_target=False)
     np.testing.assert_array_equal(plain.future, win.future[:, :, :-1])
+    short = replace(spec, window=7, level_days=7)
+    assert (short.min_history, replace(short, ets_input=False).min_history) == (16, 7)  # ETS fits on 16 days
 
 
 def test_the_scaler_ignores_the_ets_input() -> None:

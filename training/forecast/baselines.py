@@ -49,6 +49,11 @@ class HoltWinters:
         self.season = season
         self.damped = damped
 
+    @property
+    def min_history(self) -> int:
+        """Days needed to fit: two seasons and two more."""
+        return 2 * self.season + 2
+
     def forecast(self, history: DailySeries, horizon: int) -> np.ndarray:
         """Fit Holt-Winters ETS by maximum likelihood and forecast; negative values are clipped to 0."""
         return self.forecast_values(history.values, horizon)
@@ -57,8 +62,8 @@ class HoltWinters:
         """:meth:`forecast` from the daily values alone (ETS does not look at dates)."""
         from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
-        if len(values) < 2 * self.season + 2:
-            raise DataError(f"ETS needs at least {2 * self.season + 2} days of history, got {len(values)}")
+        if len(values) < self.min_history:
+            raise DataError(f"ETS needs at least {self.min_history} days of history, got {len(values)}")
         model = ExponentialSmoothing(
             values,
             trend="add",

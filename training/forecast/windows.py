@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from service.errors import DataError
-from training.forecast.baselines import ets_forecast
+from training.forecast.baselines import HoltWinters, ets_forecast
 from training.forecast.calendar import N_FEATURES, calendar_features
 from training.forecast.series import DailySeries
 
@@ -55,7 +55,7 @@ class WindowSpec:
     @property
     def min_history(self) -> int:
         """Days of history needed before the first forecast origin."""
-        return max(self.window, self.level_days)
+        return max(self.window, self.level_days, HoltWinters().min_history if self.ets_input else 0)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values for the bundle manifest."""
