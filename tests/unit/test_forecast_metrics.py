@@ -10,7 +10,7 @@ import pytest
 from service.errors import DataError
 from training.forecast import baselines
 from training.forecast.backtest import best_model, rolling_origins, run_backtest
-from training.forecast.baselines import HoltWinters, Naive, SeasonalNaive, baseline_recipes, ets_forecast
+from training.forecast.baselines import HoltWinters, Naive, SeasonalNaive, baseline_recipes
 from training.forecast.metrics import coverage, mae, mase, mase_scale, point_metrics, smape
 from training.forecast.series import DailySeries
 
@@ -60,21 +60,22 @@ def test_ets_follows_trend_and_weekly_season() -> None:
 
 def test_the_cached_ets_forecast_equals_a_fresh_fit_and_is_read_only() -> None:
     values = 100 + np.resize(WEEK, 70) + np.arange(70.0)
-    cached = ets_forecast(values, 10)
-    np.testing.assert_array_equal(cached, HoltWinters().forecast(_series(values), 10))
-    assert ets_forecast(values.copy(), 10) is cached and not cached.flags.writeable
-    assert ets_forecast(values[:-1], 10) is not cached
+    cached = HoltWinters().forecast_values(values, 10)
+    np.testing.assert_array_equal(cached, HoltWinters()._fit(values, 10))
+    assert HoltWinters().forecast(_series(values.copy()), 10) is cached and not cached.flags.writeable
+    assert HoltWinters().forecast_values(values[:-1], 10) is not cached
+    assert HoltWinters(damped=False).forecast_values(values, 10) is not cached
 
 
 def test_the_ets_cache_drops_its_oldest_entry_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(baselines, "ETS_CACHE_SIZE", 2)
     monkeypatch.setattr(baselines, "_ETS_CACHE", {})
     first, second, third = (100 + np.resize(WEEK, 40) * k for k in (1.0, 2.0, 3.0))
-    kept = ets_forecast(first, 5)
-    ets_forecast(second, 5)
-    ets_forecast(third, 5)
-    assert len(baselines._ETS_CACHE) == 2 and ets_forecast(first, 5) is not kept
-    np.testing.assert_array_equal(ets_forecast(first, 5), kept)
+    kept = HoltWinters().forecast_values(first, 5)
+    HoltWinters().forecast_values(second, 5)
+    HoltWinters().forecast_values(third, 5)
+    assert len(baselines._ETS_CACHE) == 2 and HoltWinters().forecast_values(first, 5) is not kept
+    np.testing.assert_array_equal(HoltWinters().forecast_values(first, 5), kept)
 
 
 def test_rolling_origins_end_one_horizon_before_the_end() -> None:

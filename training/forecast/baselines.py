@@ -59,7 +59,21 @@ class HoltWinters:
         return self.forecast_values(history.values, horizon)
 
     def forecast_values(self, values: np.ndarray, horizon: int) -> np.ndarray:
-        """:meth:`forecast` from the daily values alone (ETS does not look at dates)."""
+        """:meth:`forecast` from the daily values alone (ETS does not look at dates), cached by a digest of
+        the values: the backtest, the interval calibration and the LSTM's ETS input ask for the same
+        histories again and again (read-only array)."""
+        data = np.ascontiguousarray(values, dtype=np.float64)
+        key = (hashlib.blake2b(data.tobytes(), digest_size=16).digest(), horizon, self.season, self.damped)
+        forecast = _ETS_CACHE.get(key)
+        if forecast is None:
+            forecast = self._fit(data, horizon)
+            forecast.flags.writeable = False
+            if len(_ETS_CACHE) >= ETS_CACHE_SIZE:
+                del _ETS_CACHE[next(iter(_ETS_CACHE))]  # the oldest entry
+            _ETS_CACHE[key] = forecast
+        return forecast
+
+    def _fit(self, values: np.ndarray, horizon: int) -> np.ndarray:
         from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
         if len(values) < self.min_history:
@@ -79,23 +93,8 @@ class HoltWinters:
         return np.maximum(np.asarray(fitted.forecast(horizon), dtype=np.float64), 0.0)
 
 
-def ets_forecast(values: np.ndarray, horizon: int) -> np.ndarray:
-    """The default ETS forecast of a value history, cached by a digest of its content: the LSTM's training
-    windows ask for the same histories at every backtest origin and again in the final fit (read-only array)."""
-    data = np.ascontiguousarray(values, dtype=np.float64)
-    key = (hashlib.blake2b(data.tobytes(), digest_size=16).digest(), horizon)
-    forecast = _ETS_CACHE.get(key)
-    if forecast is None:
-        forecast = HoltWinters().forecast_values(data, horizon)
-        forecast.flags.writeable = False
-        if len(_ETS_CACHE) >= ETS_CACHE_SIZE:
-            del _ETS_CACHE[next(iter(_ETS_CACHE))]  # the oldest entry
-        _ETS_CACHE[key] = forecast
-    return forecast
-
-
 ETS_CACHE_SIZE = 16384
-_ETS_CACHE: dict[tuple[bytes, int], np.ndarray] = {}
+_ETS_CACHE: dict[tuple[bytes, int, int, bool], np.ndarray] = {}
 
 
 class StatelessRecipe:

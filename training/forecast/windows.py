@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from service.errors import DataError
-from training.forecast.baselines import HoltWinters, ets_forecast
+from training.forecast.baselines import HoltWinters
 from training.forecast.calendar import N_FEATURES, calendar_features
 from training.forecast.series import DailySeries
 
@@ -98,7 +98,7 @@ def make_windows(series: DailySeries, spec: WindowSpec, origins: list[int], with
         past.append(np.concatenate([scaled[:, None], calendar[origin - spec.window : origin]], axis=1))
         ahead = [calendar[origin : origin + spec.horizon], position]
         if spec.ets_input:
-            ets = relative(ets_forecast(values[:origin], spec.horizon), lvl, spec.offset)
+            ets = relative(HoltWinters().forecast_values(values[:origin], spec.horizon), lvl, spec.offset)
             ahead.append(((ets - spec.value_mean) / spec.value_std)[:, None])
         future.append(np.concatenate(ahead, axis=1))
         if with_target:
