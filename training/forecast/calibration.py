@@ -23,7 +23,7 @@ from training.forecast.series import DailySeries
 SPAN_DAYS = 365
 STEP_DAYS = 7
 MIN_HISTORY = 28
-"""The reference forecaster needs this many days before its first origin."""
+"""Days of history before the first reference origin (ETS itself fits on 16)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,7 +34,6 @@ class ReferenceResiduals:
     horizon: int
     forecasts: dict[int, np.ndarray]
     model: str
-    span_days: int = SPAN_DAYS
 
     @classmethod
     def compute(
@@ -55,8 +54,8 @@ class ReferenceResiduals:
         return cls(series, horizon, forecasts, forecaster.name)
 
     def origins_before(self, target: int) -> list[int]:
-        """Reference origins within ``span_days`` of ``target`` whose whole forecast precedes it."""
-        return sorted(q for q in self.forecasts if q >= target - self.span_days and q + self.horizon <= target)
+        """Reference origins within ``SPAN_DAYS`` of ``target`` whose whole forecast precedes it."""
+        return sorted(q for q in self.forecasts if q >= target - SPAN_DAYS and q + self.horizon <= target)
 
     def before(self, target: int) -> Residuals:
         """Residuals usable to calibrate a forecast starting at position ``target``; DataError if there are none."""

@@ -127,6 +127,7 @@ def train_forecaster(options: TrainOptions, say: Callable[[str], None]) -> Forec
     plot_forecast(options.out / PLOT_FILE, series, forecast, lower, upper, options.level, chosen, results)
 
     created = utc_now()
+    spec = lstm.spec.to_dict()
     manifest = ForecastManifest(
         version=options.version or f"{options.value}-{created:%Y%m%dT%H%M%SZ}",
         created_at=created,
@@ -138,8 +139,8 @@ def train_forecaster(options: TrainOptions, say: Callable[[str], None]) -> Forec
         model_file=MODEL_FILE,
         model_sha256=file_sha256(model_path),
         lstm=LstmSettings(
-            **{k: v for k, v in lstm.spec.to_dict().items()},
-            training={k: v for k, v in cfg.to_dict().items() if k not in {*lstm.spec.to_dict(), "extra"}},
+            **spec,
+            training={k: v for k, v in cfg.to_dict().items() if k not in {*spec, "extra"}},
         ),
         backtest=outcome.backtest_contract(options.step_days, cfg.horizon),
         intervals=Intervals(
