@@ -49,23 +49,15 @@ def decode_triage(value: bytes | None, max_bytes: int) -> RoutedEvent:
 
 
 def suggestions(routed: RoutedEvent, limit: int = SUGGESTIONS) -> list[Alternative]:
-    """The model's best answer per department, most confident first (triage: "not about banking")."""
-    candidates = [*routed.alternatives]
-    if not any(a.label == routed.label for a in candidates):
-        top_department = _department_of(routed)
-        candidates.insert(0, Alternative(label=routed.label, department=top_department, confidence=routed.confidence))
+    """The model's answers, one per department, best first: its own top answer (triage: "not about banking"),
+    then the next departments it considered."""
+    top = routed.suggested
+    if top is None and routed.reason == "out_of_scope":
+        top = Alternative(label=routed.label, department=TRIAGE, confidence=routed.confidence)
     best: dict[str, Alternative] = {}
-    for alternative in sorted(candidates, key=lambda a: -a.confidence):
+    for alternative in ([top] if top is not None else []) + list(routed.alternatives):
         best.setdefault(alternative.department, alternative)
     return list(best.values())[:limit]
-
-
-def _department_of(routed: RoutedEvent) -> str:
-    # A triage event's own department is triage; its label's department is only known from the alternatives.
-    for alternative in routed.alternatives:
-        if alternative.label == routed.label:
-            return alternative.department
-    return TRIAGE if routed.reason == "out_of_scope" else routed.department
 
 
 def item_reason(routed: RoutedEvent) -> ItemReason:

@@ -176,11 +176,15 @@ class WorkStore:
         """Hide an open item from other agents for ``ttl_s``; renewing one's own claim is allowed."""
         until = now + timedelta(seconds=ttl_s)
         with self._session() as session, session.begin():
-            changed = session.connection().execute(
-                update(WorkItem)
-                .where(WorkItem.event_id == event_id, WorkItem.status == "open", _claimable(agent, now))
-                .values(claimed_by=agent, claimed_until=until)
-            ).rowcount
+            changed = (
+                session.connection()
+                .execute(
+                    update(WorkItem)
+                    .where(WorkItem.event_id == event_id, WorkItem.status == "open", _claimable(agent, now))
+                    .values(claimed_by=agent, claimed_until=until)
+                )
+                .rowcount
+            )
         if changed:
             return self.get(event_id)
         raise self._refusal(event_id)
@@ -190,16 +194,20 @@ class WorkStore:
         item = self.get(event_id)
         offered = [Alternative.model_validate(s) for s in item.suggestions]
         with self._session() as session, session.begin():
-            changed = session.connection().execute(
-                update(WorkItem)
-                .where(
-                    WorkItem.event_id == event_id,
-                    WorkItem.status == "open",
-                    WorkItem.round == item.round,
-                    _claimable(decision.agent, now),
+            changed = (
+                session.connection()
+                .execute(
+                    update(WorkItem)
+                    .where(
+                        WorkItem.event_id == event_id,
+                        WorkItem.status == "open",
+                        WorkItem.round == item.round,
+                        _claimable(decision.agent, now),
+                    )
+                    .values(status="resolved", claimed_by=None, claimed_until=None)
                 )
-                .values(status="resolved", claimed_by=None, claimed_until=None)
-            ).rowcount
+                .rowcount
+            )
             if changed:
                 resolution = Resolution(
                     event_id=event_id,

@@ -43,7 +43,8 @@ class RoutedEvent(Contract):
     explanation: list[str] = Field(default_factory=list, description="The terms that most supported the label.")
     agent: Identifier | None = Field(default=None, description="Who routed it, when reason is agent.")
     suggested: Alternative | None = Field(
-        default=None, description="The model's original top suggestion, when an agent routed the event."
+        default=None,
+        description="The model's own top answer, on events sent to triage and on events an agent routed.",
     )
 
 

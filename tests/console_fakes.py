@@ -36,8 +36,8 @@ def triage_event(
         ("banking77:card_arrival", "cards", 0.08),
     ),
 ) -> RoutedEvent:
-    """A routed event on the triage topic, as the router writes it."""
-    label, _, confidence = alternatives[0]
+    """A routed event on the triage topic, as the router writes it: the first answer is the model's own."""
+    label, department, confidence = alternatives[0]
     return RoutedEvent.model_validate(
         {
             "event": {"kind": "complaint", "event_id": event_id, "text": text, "created_at": created_at},
@@ -45,7 +45,8 @@ def triage_event(
             "reason": reason,
             "label": label,
             "confidence": confidence,
-            "alternatives": [{"label": a, "department": d, "confidence": c} for a, d, c in alternatives],
+            "alternatives": [{"label": a, "department": d, "confidence": c} for a, d, c in alternatives[1:]],
+            "suggested": {"label": label, "department": department, "confidence": confidence},
             "model_version": "test-1",
             "routed_at": created_at + timedelta(seconds=1),
             "priority": priority,

@@ -76,7 +76,7 @@ async function loadStats() {
   $("stats").replaceChildren(
     el("span", {}, ["Open ", el("b", { textContent: String(data.open_items) })]),
     el("span", {}, ["Urgent ", el("b", { textContent: String(data.open_by_priority.urgent || 0) })]),
-    el("span", {}, ["Oldest ", el("b", { textContent: data.open_items ? age(data.oldest_open_age_s) : "–" })]),
+    el("span", {}, ["Longest wait ", el("b", { textContent: data.open_items ? age(data.oldest_open_age_s) : "–" })]),
     el("span", {}, ["Model top-1 agreed ", el("b", { textContent: pct(data.agreement_top1) })]),
     el("span", {}, ["top-3 ", el("b", { textContent: pct(data.agreement_top3) })]),
   );

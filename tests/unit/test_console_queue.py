@@ -83,7 +83,7 @@ def test_arbitrary_json_decodes_or_is_refused(value: object) -> None:
         decode_triage(json.dumps(value).encode(), MAX)
 
 
-def test_suggestions_are_the_best_answer_per_department_most_confident_first() -> None:
+def test_suggestions_are_the_models_answer_then_the_next_departments() -> None:
     offered = suggestions(triage_event("e-1"))
     assert [(s.department, s.label) for s in offered] == [
         ("cards", "banking77:card_payment_wrong_exchange_rate"),
@@ -97,12 +97,14 @@ def test_an_out_of_scope_event_suggests_not_about_banking_first() -> None:
         "e-1", reason="out_of_scope", alternatives=(("clinc150:weather", "triage", 0.7), ("cfpb:loans", "loans", 0.2))
     )
     assert [s.department for s in suggestions(event)] == ["triage", "loans"]
+    older = event.model_copy(update={"suggested": None})  # written before routed events carried the answer
+    assert [s.department for s in suggestions(older)] == ["triage", "loans"]
 
 
-def test_an_event_without_alternatives_still_has_its_top_label() -> None:
-    event = triage_event("e-1").model_copy(update={"alternatives": []})
-    (only,) = suggestions(event)
-    assert only.label == event.label and only.confidence == event.confidence
+def test_without_the_models_answer_the_alternatives_remain() -> None:
+    event = triage_event("e-1").model_copy(update={"suggested": None})
+    assert [s.department for s in suggestions(event)] == ["payments", "accounts", "cards"]
+    assert suggestions(event.model_copy(update={"alternatives": []})) == []
 
 
 def test_outcome_compares_the_choice_with_the_suggestions() -> None:
