@@ -77,6 +77,13 @@ class TriageConsumer(BackgroundWorker):
             return False
 
     def run(self) -> None:
+        """Consume until stopped; an unexpected error ends the thread, which /healthz reports at once."""
+        try:
+            self._run()
+        except Exception:  # noqa: BLE001 - logged here, then the dead thread is the signal (alive() is False)
+            logger.exception("the triage consumer stopped on an unexpected error")
+
+    def _run(self) -> None:
         """Connect (with backoff), consume until stopped, reconnect after broker or database outages."""
         backoff = 0.5
         s = self._settings

@@ -42,13 +42,16 @@ class Housekeeper(BackgroundWorker):
         self._interval_s = interval_s
 
     def run(self) -> None:
-        """Loop until stopped; an outage is logged and tried again on the next turn."""
-        while not self._stop.wait(self._interval_s):
-            try:
-                self._desk.refresh_gauges()
-                self._desk.publish_pending()
-            except (DBAPIError, KafkaError) as exc:
-                logger.warning("housekeeping: %s; trying again in %.0fs", type(exc).__name__, self._interval_s)
+        """Loop until stopped; an outage is logged and tried again, anything else ends the thread (/healthz)."""
+        try:
+            while not self._stop.wait(self._interval_s):
+                try:
+                    self._desk.refresh_gauges()
+                    self._desk.publish_pending()
+                except (DBAPIError, KafkaError) as exc:
+                    logger.warning("housekeeping: %s; trying again in %.0fs", type(exc).__name__, self._interval_s)
+        except Exception:  # noqa: BLE001 - logged here, then the dead thread is the signal (alive() is False)
+            logger.exception("console housekeeping stopped on an unexpected error")
 
     def alive(self) -> bool:
         """Whether the thread is running."""

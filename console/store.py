@@ -104,31 +104,51 @@ class WorkStore:
     def ingest(self, batch: Sequence[Incoming], now: datetime) -> IngestResult:
         """Store one item per new event id in one transaction; a redelivered event changes nothing.
 
-        A record the database refuses (e.g. a NUL character PostgreSQL cannot keep) is reported and
-        skipped; a connection error propagates, and nothing of the batch is stored.
+        The batch's new items go in with one statement; if the database refuses that, they are tried one
+        by one, so a record it cannot keep (e.g. a NUL character PostgreSQL refuses) is reported and
+        skipped alone. A connection error propagates, and nothing of the batch is stored.
         """
-        new = duplicate = 0
-        refused: list[SourcePosition] = []
         with self._session() as session, session.begin():
+            ids = [i.routed.event.event_id for i in batch]
+            known = set(session.scalars(select(WorkItem.event_id).where(WorkItem.event_id.in_(ids))))
+            fresh: dict[str, Incoming] = {}
             for incoming in batch:
-                try:
-                    with session.begin_nested():
-                        if session.get(WorkItem, incoming.routed.event.event_id) is not None:
-                            duplicate += 1
-                            continue
-                        session.add(_new_item(incoming.routed, item_reason(incoming.routed), now, incoming.position))
-                        session.flush()
-                    new += 1
-                except IntegrityError:
-                    duplicate += 1  # the same event inserted meanwhile by another replica
-                except DBAPIError as exc:
-                    if is_connection_error(exc):
-                        raise
-                    refused.append(incoming.position)
-                except Exception:  # noqa: BLE001 - one bad record never stops the queue (issue #17's policy)
-                    logger.exception("storing the item of %s failed", incoming.routed.event.event_id)
-                    refused.append(incoming.position)
-        return IngestResult(new, duplicate, refused)
+                fresh.setdefault(incoming.routed.event.event_id, incoming)
+            for event_id in known:
+                fresh.pop(event_id, None)
+            try:
+                with session.begin_nested():
+                    session.add_all(_new_item(i.routed, item_reason(i.routed), now, i.position) for i in fresh.values())
+                    session.flush()
+                return IngestResult(len(fresh), len(batch) - len(fresh), [])
+            except DBAPIError as exc:
+                if is_connection_error(exc):
+                    raise
+                problem = type(exc.orig).__name__
+            except Exception as exc:  # noqa: BLE001 - one bad record never stops the queue: found one by one below
+                problem = type(exc).__name__
+            logger.info("a batch of %d items was refused (%s); storing them one by one", len(fresh), problem)
+            return self._ingest_one_by_one(session, list(fresh.values()), len(batch), now)
+
+    def _ingest_one_by_one(self, session: Session, fresh: list[Incoming], total: int, now: datetime) -> IngestResult:
+        new = 0
+        refused: list[SourcePosition] = []
+        for incoming in fresh:
+            try:
+                with session.begin_nested():
+                    session.add(_new_item(incoming.routed, item_reason(incoming.routed), now, incoming.position))
+                    session.flush()
+                new += 1
+            except IntegrityError:
+                pass  # the same event inserted meanwhile by another replica: a duplicate
+            except DBAPIError as exc:
+                if is_connection_error(exc):
+                    raise
+                refused.append(incoming.position)
+            except Exception:  # noqa: BLE001 - one bad record never stops the queue (issue #17's policy)
+                logger.exception("storing the item of %s failed", incoming.routed.event.event_id)
+                refused.append(incoming.position)
+        return IngestResult(new, total - new - len(refused), refused)
 
     # ---- reading ------------------------------------------------------------------------------------
 

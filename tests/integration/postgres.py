@@ -26,8 +26,9 @@ def postgres_bindir() -> Path | None:
 class PostgresServer:
     """``with PostgresServer() as pg: pg.create_database()`` gives SQLAlchemy URLs of fresh databases."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, durable: bool = False) -> None:
         self.bindir = bindir
+        self.durable = durable  # fsync on (benchmarks); tests skip it for speed
         self.port = free_port()
         # Not under pytest's tmp folder: the server runs as an unprivileged user who must reach this path.
         self.root = Path(tempfile.mkdtemp(prefix="console-pg-"))
@@ -53,7 +54,9 @@ class PostgresServer:
             str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "scram-sha-256",
             "--pwfile", str(pwfile), "-E", "UTF8", "--no-sync",
         )  # fmt: skip
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if not self.durable:
+            options += " -c fsync=off"
         self._run(
             str(self.bindir / "pg_ctl"),
             "-D",
