@@ -76,7 +76,7 @@ def run(events: int, resolves: int, database_url: str | None, database: str, wor
             started = time.perf_counter()
             produce(kafka, payloads)
             produced_s = time.perf_counter() - started
-            wait_for(lambda: console.call("GET", "/api/stats")[1]["open_items"] >= events, 600, "every item", 0.05)
+            wait_for(lambda: console.call("GET", "/api/stats")[1]["open_items"] >= events, 600, "every item", 0.25)
             ingest_s = time.perf_counter() - started
             say(f"{events} items stored in {ingest_s:.2f}s; resolving {resolves} through the API ...")
             latencies = []

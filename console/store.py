@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, case, func, or_, select, update
+from sqlalchemy import Engine, case, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -118,8 +118,9 @@ class WorkStore:
                 fresh.pop(event_id, None)
             try:
                 with session.begin_nested():
-                    session.add_all(_new_item(i.routed, item_reason(i.routed), now, i.position) for i in fresh.values())
-                    session.flush()
+                    rows = [_new_item(i.routed, item_reason(i.routed), now, i.position) for i in fresh.values()]
+                    if rows:
+                        session.execute(insert(WorkItem), rows)
                 return IngestResult(len(fresh), len(batch) - len(fresh), [])
             except DBAPIError as exc:
                 if is_connection_error(exc):
@@ -136,8 +137,8 @@ class WorkStore:
         for incoming in fresh:
             try:
                 with session.begin_nested():
-                    session.add(_new_item(incoming.routed, item_reason(incoming.routed), now, incoming.position))
-                    session.flush()
+                    row = _new_item(incoming.routed, item_reason(incoming.routed), now, incoming.position)
+                    session.execute(insert(WorkItem), [row])
                 new += 1
             except IntegrityError:
                 pass  # the same event inserted meanwhile by another replica: a duplicate
@@ -282,7 +283,7 @@ class WorkStore:
             if item is None:
                 if routed is None:
                     raise NotFoundError(event_id)
-                item = _new_item(routed, "returned", now, None)
+                item = WorkItem(**_new_item(routed, "returned", now, None))
                 session.add(item)
             else:
                 if item.status == "open" and item.reason == "returned":
@@ -334,10 +335,13 @@ def _claimable(agent: str, now: datetime) -> Any:
     return or_(WorkItem.claimed_until.is_(None), WorkItem.claimed_until <= now, WorkItem.claimed_by == agent)
 
 
-def _new_item(routed: RoutedEvent, reason: ItemReason, now: datetime, position: SourcePosition | None) -> WorkItem:
+def _new_item(
+    routed: RoutedEvent, reason: ItemReason, now: datetime, position: SourcePosition | None
+) -> dict[str, Any]:
+    """The column values of a new work item (a plain dict: bulk inserts skip building ORM objects)."""
     offered = suggestions(routed)
     event = routed.event
-    return WorkItem(
+    return dict(
         event_id=event.event_id,
         kind=event.kind,
         text=event.text,

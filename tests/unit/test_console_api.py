@@ -56,6 +56,7 @@ def test_probes_metrics_the_page_and_openapi_are_open(console: tuple[TestClient,
     assert "ticket_console_resolutions_total" in client.get("/metrics").text
     page = client.get("/")
     assert page.status_code == 200 and "Triage console" in page.text
+    assert page.headers["content-security-policy"].startswith("default-src 'self'")
     assert "http" not in page.text.split("<body>")[0].replace("http-equiv", "")  # nothing loaded from elsewhere
     for asset in ("/static/console.js", "/static/console.css"):
         assert client.get(asset).status_code == 200
