@@ -66,7 +66,7 @@ class Desk:
         routed = RoutedEvent.model_validate(item.routed)
         target = TRIAGE if department == NOT_BANKING else department
         chosen = choose_label(target, label, suggestions(routed), routed)
-        _, resolution = self.store.resolve(event_id, Decision(target, chosen, note, agent), self.clock())
+        resolution = self.store.resolve(item, Decision(target, chosen, note, agent), self.clock())
         self._publish(routed, resolution)
         self.metrics.resolutions.labels(outcome=resolution.outcome, department=resolution.department).inc()
         self.metrics.resolve_seconds.observe(time.perf_counter() - started)

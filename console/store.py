@@ -210,9 +210,10 @@ class WorkStore:
             return self.get(event_id)
         raise self._refusal(event_id)
 
-    def resolve(self, event_id: str, decision: Decision, now: datetime) -> tuple[WorkItem, Resolution]:
-        """Record the decision if the item is still open: exactly one caller wins, the others learn who did."""
-        item = self.get(event_id)
+    def resolve(self, item: WorkItem, decision: Decision, now: datetime) -> Resolution:
+        """Record the decision if the item is still open in ``item``'s round: exactly one caller wins, the
+        others learn who did (:class:`AlreadyResolvedError`) or who holds the claim (:class:`ClaimedError`)."""
+        event_id = item.event_id
         offered = [Alternative.model_validate(s) for s in item.suggestions]
         with self._session() as session, session.begin():
             changed = (
@@ -245,7 +246,7 @@ class WorkStore:
                 )
                 session.add(resolution)
         if changed:
-            return self.get(event_id), resolution
+            return resolution
         raise self._refusal(event_id)
 
     def _refusal(self, event_id: str) -> Exception:
