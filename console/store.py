@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 from sqlalchemy import Engine, case, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -17,6 +17,9 @@ from console.queue import ItemReason, item_reason, outcome, suggestions
 from schemas.outputs import Alternative, RoutedEvent, SourcePosition
 
 logger = logging.getLogger(__name__)
+
+LABEL_CHARS = 200
+"""Width of the label columns; a label the router never writes (longer) is cut, not refused."""
 
 
 class Incoming(NamedTuple):
@@ -76,6 +79,18 @@ class QueueStats:
     agreement_top1: float | None
     agreement_top3: float | None
     window_s: float
+
+
+@overload
+def storable(text: str) -> str: ...
+@overload
+def storable(text: None) -> None: ...
+def storable(text: str | None) -> str | None:
+    """Text a text column of either database keeps: PostgreSQL refuses NUL characters, so they become U+FFFD.
+
+    The routed event itself is kept whole (JSON), and it is what gets published.
+    """
+    return None if text is None else text.replace("\x00", "\ufffd")
 
 
 def is_connection_error(exc: BaseException) -> bool:
@@ -236,11 +251,11 @@ class WorkStore:
                     round=item.round,
                     agent=decision.agent,
                     department=decision.department,
-                    label=decision.label,
+                    label=storable(decision.label)[:LABEL_CHARS],
                     outcome=outcome(decision.department, offered),
-                    note=decision.note,
+                    note=storable(decision.note),
                     model_department=offered[0].department if offered else item.top_department,
-                    model_label=str(item.routed.get("label", "")),
+                    model_label=storable(str(item.routed.get("label", "")))[:LABEL_CHARS],
                     model_confidence=float(item.routed.get("confidence", 0.0)),
                     resolved_at=now,
                 )
@@ -295,7 +310,7 @@ class WorkStore:
                     item.routed = routed.model_dump(mode="json")
                 item.status, item.reason, item.queued_at = "open", "returned", now
                 item.claimed_by = item.claimed_until = None
-            item.note, item.returned_by = note, by
+            item.note, item.returned_by = storable(note), by
         return self.get(event_id)
 
     # ---- figures ------------------------------------------------------------------------------------
@@ -345,7 +360,7 @@ def _new_item(
     return dict(
         event_id=event.event_id,
         kind=event.kind,
-        text=event.text,
+        text=storable(event.text),
         created_at=event.created_at,
         queued_at=now,
         reason=reason,

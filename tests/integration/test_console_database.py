@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import inspect
 
 from console.db import make_engine, upgrade
@@ -61,13 +64,15 @@ def test_text_and_timestamps_round_trip(setup: Setup) -> None:
     assert item.created_at.tzinfo is not None and RoutedEvent.model_validate(item.routed) == event
 
 
-def test_a_text_the_database_cannot_keep_is_refused_alone(setup: Setup) -> None:
-    desk, _, _ = setup
-    nul = triage_event("nul", text="before\x00after")
-    new, duplicate, refused = ingest(desk, [triage_event("a"), nul, triage_event("b")])
-    # PostgreSQL cannot store a NUL character in text; SQLite can. Either way the neighbours are stored.
-    assert (new + refused, duplicate) == (3, 0)
-    assert {"a", "b"} <= {i.event_id for i in desk.store.list_items("alice", desk.clock())}
+def test_nul_characters_are_kept_out_of_text_columns_and_published_whole(setup: Setup) -> None:
+    desk, publisher, _ = setup
+    nul = triage_event("nul", text="before\x00after").model_copy(update={"label": "odd\x00label"})
+    assert ingest(desk, [triage_event("a"), nul, triage_event("b")]) == (3, 0, 0)
+    assert desk.store.get("nul").text == "before\ufffdafter"  # PostgreSQL cannot store NUL in text
+    resolution = desk.resolve("nul", "alice", "cards", None, "a note\x00with NUL")
+    assert resolution.note == "a note\ufffdwith NUL" and resolution.model_label == "odd\ufffdlabel"
+    routed = RoutedEvent.model_validate_json(publisher.transactions[0][0].value)
+    assert routed.event.text == "before\x00after"
 
 
 def test_racing_agents_resolve_once(setup: Setup) -> None:
@@ -111,3 +116,20 @@ def test_claims_and_returns(setup: Setup) -> None:
     assert desk.resolve("e-1", "alice", "loans", None, None).round == 2
     stats = desk.store.stats(clock.now, 3600)
     assert stats.open_items == 0 and sum(stats.resolutions.values()) == 2
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    text=st.text(min_size=1, max_size=3000).filter(str.strip),
+    terms=st.lists(st.text(max_size=40), max_size=5),
+    label=st.text(min_size=1, max_size=500),
+)
+def test_any_valid_event_is_stored_or_refused_never_raised(
+    setup: Setup, text: str, terms: list[str], label: str
+) -> None:
+    desk, _, _ = setup
+    event = triage_event(f"f-{uuid.uuid4().hex}", text=text, explanation=terms)
+    event = event.model_copy(update={"label": label})
+    assert ingest(desk, [event]) == (1, 0, 0)
+    assert desk.store.get(event.event.event_id).text == text.replace("\x00", "\ufffd")
+    assert desk.resolve(event.event.event_id, "alice", "cards", None, label).outcome == "top1"
