@@ -17,7 +17,8 @@ from service.kafka_config import KafkaSettings, consumer_kwargs
 from service.topics import ensure_topics
 from tests.console_fakes import triage_event
 from tests.integration.console_process import ConsoleProcess
-from tests.integration.router_process import metric_value, produce, wait_for
+from tests.integration.postgres import PostgresServer, postgres_bindir
+from tests.integration.router_process import http_get, metric_value, produce, wait_for
 
 
 @pytest.fixture
@@ -126,3 +127,40 @@ def test_items_survive_a_restart_and_offsets_are_not_read_twice(
     wait_for(lambda: sorted(again.open_ids()) == ["e-1", "e-2"], 60, "both items")
     assert metric_value(again.metrics(), "ticket_console_items_ingested_total", outcome="new") == 1
     assert metric_value(again.metrics(), "ticket_console_items_ingested_total", outcome="duplicate") == 0
+
+
+def test_a_database_outage_loses_nothing(
+    broker: EmbeddedBroker,
+    kafka_settings: KafkaSettings,
+    topics: dict[str, str],
+    tmp_path: Path,
+    console_script: Callable[[str], Path],
+    unique_name: Callable[[str], str],
+) -> None:
+    """Offsets are committed only after the items are stored: what arrives while the database is away is
+    stored once it is back, without a restart."""
+    bindir = postgres_bindir()
+    assert bindir is not None, "PostgreSQL is not installed (apt-get install postgresql)"
+    with PostgresServer(bindir) as server:
+        env = {
+            "TICKET_CONSOLE_TRIAGE_TOPIC": topics["triage"],
+            "TICKET_CONSOLE_FEEDBACK_TOPIC": topics["feedback"],
+            "TICKET_CONSOLE_GROUP_ID": unique_name("console"),
+            "TICKET_CONSOLE_DATABASE_URL": server.create_database(),
+        }
+        console = ConsoleProcess(console_script("ticket-console"), broker.bootstrap, env, tmp_path / "outage.log")
+        try:
+            console.wait_ready()
+            produce(kafka_settings, [(topics["triage"], b"e-1", triage_event("e-1").model_dump_json().encode())])
+            wait_for(lambda: console.open_ids() == ["e-1"], 60, "the first item")
+            server.stop()
+            events = [triage_event(f"e-{i}") for i in range(2, 12)]
+            produce(kafka_settings, [(topics["triage"], b"k", e.model_dump_json().encode()) for e in events])
+            wait_for(lambda: "database unreachable" in console.log(), 60, "the consumer to notice the outage")
+            assert http_get(console.port, "/readyz")[0] == 503
+            assert http_get(console.port, "/healthz")[0] == 200  # alive: it waits for the database
+            server.start()
+            wait_for(lambda: len(console.open_ids()) == 11, 90, "every item after the outage")
+            assert metric_value(console.metrics(), "ticket_console_items_ingested_total", outcome="new") == 11
+        finally:
+            console.kill()
