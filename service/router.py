@@ -48,6 +48,7 @@ class Router:
             max_message_bytes=settings.max_message_bytes,
             threshold=settings.triage_threshold,
             top_k=settings.top_k,
+            max_record_bytes=settings.producer_max_bytes,
         )
 
     def stop(self) -> None:

@@ -42,6 +42,13 @@ class RouterSettings(KafkaSettings):
     )
     top_k: int = Field(default=3, ge=1, le=10, description="Alternatives carried in each routed event.")
     max_message_bytes: int = Field(default=1_000_000, ge=1024, description="Larger records are dead-lettered.")
+    producer_max_bytes: int = Field(
+        default=1_048_576,
+        ge=65_536,
+        le=100 * 1024 * 1024,
+        description="Largest record the router produces (keep <= the broker's message.max.bytes); "
+        "a larger routed event is dead-lettered, a dead letter is cut to fit.",
+    )
     registry: Path = Field(default_factory=default_classifier_registry, description="Model registry folder.")
     model_path: Path | None = Field(default=None, description="Serve this bundle instead of the registry's current.")
     reload_interval_s: float = Field(default=10.0, gt=0, description="How often the registry is checked.")
