@@ -50,3 +50,5 @@ def test_the_demo_starts_the_console_and_keeps_it_up_until_ctrl_c(
             process.kill()
             process.wait()
         reader.join(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
