@@ -9,9 +9,13 @@ import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from service.paths import default_data_dir
+
+if TYPE_CHECKING:  # the demo's modules bring in Kafka: imported when the command runs
+    from service.demo import DemoOutcome
+    from service.demo_traffic import DemoMessage
 
 
 def register(subparsers: Any) -> None:
@@ -66,10 +70,10 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _hold(messages: list[Any]) -> Callable[[Any], None]:
+def _hold(messages: list[DemoMessage]) -> Callable[[DemoOutcome], None]:
     """Print the summary, then wait for Ctrl-C with everything still running."""
 
-    def hold(outcome: Any) -> None:
+    def hold(outcome: DemoOutcome) -> None:
         from service.demo import summarize
 
         _say(summarize(messages, outcome))
