@@ -15,6 +15,7 @@ from schemas.loans import ForecastEvent, LoanRecord
 from service.kafka_config import KafkaSettings, consumer_kwargs
 from service.worker import BackgroundWorker
 from training.forecast.service import ForecastService
+from training.forecast_accuracy import record_accuracy
 from training.metrics import TrainerMetrics
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class LoansConsumer(BackgroundWorker):
                 self._metrics.loans_received.labels(outcome="no_model").inc(len(loans))
             return 0
         used = source.add_loans(loans)
+        record_accuracy(self._metrics, source)
         self._metrics.loans_received.labels(outcome="used").inc(used)
         if len(loans) > used:
             self._metrics.loans_received.labels(outcome="ignored").inc(len(loans) - used)

@@ -26,6 +26,8 @@ REQUIRED_METRICS = {
     "batch size": "ticket_router_batch_size_events_bucket",
     "refresh outcomes": "ticket_trainer_refresh_runs_total",
     "loan forecast": "ticket_trainer_loan_forecast",
+    "loan forecast error": "ticket_trainer_forecast_scaled_error",
+    "loan forecast interval coverage": "ticket_trainer_forecast_interval_coverage_ratio",
 }
 
 
