@@ -88,6 +88,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="write the bundles here (default: a temporary folder)")
     parser.add_argument("--cache", type=Path, help="keep LSTM fits and forecasts here across runs")
     parser.add_argument("--refit", type=int, default=182, help="days between LSTM refits (default 182)")
+    parser.add_argument(
+        "--no-lstm-evaluation",
+        choices=sorted(SERIES),
+        action="append",
+        default=[],
+        help="leave the LSTM out of this series' rolling evaluation (it is still shipped; repeatable)",
+    )
     parser.add_argument("--from-bundles", type=Path, help="print what <dir>/<series>/manifest.json recorded instead")
     args = parser.parse_args()
 
@@ -115,6 +122,7 @@ def main() -> None:
                     evaluation=EvaluationSettings(lstm_refit_days=args.refit),
                     version=f"{name}-4",
                     cache=args.cache,
+                    evaluate_lstm=name not in args.no_lstm_evaluation,
                 )
                 train_forecaster(options, say)
             result[name] = _table(read_manifest(root / name))

@@ -15,7 +15,7 @@ ValueKind = Literal["amount", "count"]
 FileName = Annotated[str, Field(pattern=r"^[^/\\]+$")]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
-BandName = Literal["1-7", "8-30", "31-90", "1-90"]
+BandName = Literal["1-7", "8-30", "31-90", "whole"]
 Weight = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
@@ -37,7 +37,7 @@ class GroupScores(Contract):
 
 
 class ModelEvaluation(Contract):
-    """One model on the rolling evaluation, per horizon band (``1-90``: the whole horizon)."""
+    """One model on the rolling evaluation, per horizon band (``whole``: the whole horizon)."""
 
     model: ForecastModelName
     bands: dict[BandName, GroupScores]
@@ -56,8 +56,9 @@ class Evaluation(Contract):
     origins_scored: Annotated[int, Field(ge=1)]
     origins_shifted: Annotated[int, Field(ge=0)]
     warmup_days: Annotated[int, Field(ge=0)]
-    lstm_refit_days: Annotated[int, Field(ge=1)] = Field(
-        description="The LSTM is refit every this many days and forecasts each origin with the latest fit."
+    lstm_refit_days: Annotated[int, Field(ge=1)] | None = Field(
+        description="The LSTM is refit every this many days and forecasts each origin with the latest fit "
+        "(None: the LSTM was left out of this evaluation)."
     )
     level_shift: str
     combination_lookback: Annotated[int, Field(ge=1)]

@@ -24,7 +24,7 @@ from training.forecast.series import DailySeries, file_sha256
 START = dt.date(2024, 1, 1)  # a Monday
 WEEK = np.array([100.0, 120, 110, 130, 90, 0, 0])
 SCORES = Scores(mae=1.0, smape=2.0, mase=0.5)
-BANDS = ("1-7", "8-30", "31-90", "1-90")
+BANDS = ("1-7", "8-30", "31-90", "whole")
 RESIDUAL_WIDTH = {"1-7": 0.1, "8-30": 0.2, "31-90": 0.3}
 """The fake bundle's log1p residuals per band are +-width: its 80% interval is forecast * exp(+-width) (about)."""
 

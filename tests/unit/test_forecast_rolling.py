@@ -107,12 +107,12 @@ def test_scores_per_band_and_shifted_origins_on_a_known_level_shift() -> None:
     rolling = RollingForecasts(series, split, forecasts)
     scores = score_models(rolling, LevelShift())
     snaive = scores["seasonal_naive"]
-    assert set(snaive) == {"1-7", "8-30", "31-90", "1-90"}
+    assert set(snaive) == {"1-7", "8-30", "31-90", "whole"}
     assert snaive["1-7"]["shifted"] is not None and snaive["1-7"]["calm"] is not None
     # Calm origins just before the drop forecast the old level across it; shifted ones start from the new one.
     assert snaive["31-90"]["calm"]["mase"] > 2 * snaive["31-90"]["shifted"]["mase"]  # type: ignore[index]
     # A baseline is compared with the best of the others.
     assert against_best_baseline(scores, "seasonal_naive")["1-7"]["all"] < -0.5
     assert against_best_baseline(scores, "naive")["1-7"]["all"] > 1.0
-    chosen, why = choose(scores, {m: against_best_baseline(scores, m) for m in scores})
+    chosen, why = choose(scores, {m: against_best_baseline(scores, m) for m in scores}, 90)
     assert chosen == "seasonal_naive" and "within 10%" in why

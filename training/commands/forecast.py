@@ -53,6 +53,11 @@ def register(subparsers: Any) -> None:
         "--refit", type=int, default=182, help="days between LSTM refits in the evaluation (default: 182)"
     )
     train.add_argument("--cache", type=Path, help="folder that keeps LSTM fits and forecasts across runs")
+    train.add_argument(
+        "--no-lstm-evaluation",
+        action="store_true",
+        help="leave the LSTM out of the rolling evaluation (it is still trained and shipped, never served)",
+    )
     train.add_argument("--epochs", type=int, default=200, help="maximum epochs; early stopping ends sooner")
     train.add_argument("--seeds", type=int, default=3, help="LSTM ensemble members, seeds 0..N-1 (default: 3)")
     train.add_argument(
@@ -116,6 +121,7 @@ def _train(args: argparse.Namespace) -> int:
         evaluation=settings,
         version=args.version,
         cache=args.cache,
+        evaluate_lstm=not args.no_lstm_evaluation,
     )
     manifest = train_forecaster(options, _say)
     _say("MASE per horizon band, all scored origins / after a level shift")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from service.errors import DataError
-from training.forecast.rolling import BANDS, Band, band_of
+from training.forecast.rolling import BANDS, band_of, scored_bands
 
 MIN_RESIDUALS = 20
 """A band with fewer residuals borrows all bands' residuals; with none at all there is no interval yet."""
@@ -95,7 +95,7 @@ class IntervalRun:
     lower: np.ndarray
     upper: np.ndarray
     coverage: dict[str, dict[str, float | None]]
-    """Band (and ``1-90``) -> group (all, shifted, calm, last) -> share of scored days inside."""
+    """Band (and ``whole``) -> group (all, shifted, calm, last) -> share of scored days inside."""
 
 
 def run_adaptive(
@@ -132,8 +132,7 @@ def run_adaptive(
             lower[i], upper[i] = intervals.bounds(forecasts[i])
     learn(len(values))
     coverage: dict[str, dict[str, float | None]] = {}
-    whole = Band(f"1-{horizon}", 1, horizon)
-    for band in (*BANDS, whole):
+    for band in scored_bands(horizon):
         leads = band.leads(horizon)
         coverage[band.name] = {}
         for group, rows in groups.items():

@@ -19,7 +19,7 @@ from service.errors import DataError
 from training.forecast.calendar import BUSINESS_DAY, calendar_features
 from training.forecast.metrics import mae, mase_scale
 from training.forecast.models import Forecaster
-from training.forecast.rolling import BANDS, Band, RollingForecasts
+from training.forecast.rolling import Band, RollingForecasts, bands_for
 from training.forecast.series import DailySeries
 from training.forecast.windows import closed_days_are_zero
 
@@ -78,7 +78,7 @@ def weights_at(
         band.name: inverse_error_weights(
             _recent_errors(rolling, models, at, band, rule.lookback, scales), rule.power, rule.top
         )
-        for band in BANDS
+        for band in bands_for(rolling.split.horizon)
     }
 
 
@@ -90,7 +90,7 @@ def origin_scales(rolling: RollingForecasts) -> list[float]:
 def combine(forecasts: Mapping[str, np.ndarray], weights: Weights, horizon: int) -> np.ndarray:
     """The per-band weighted sum of the models' forecasts."""
     out = np.zeros(horizon)
-    for band in BANDS:
+    for band in bands_for(horizon):
         leads = band.leads(horizon)
         for model, weight in weights[band.name].items():
             if weight > 0:

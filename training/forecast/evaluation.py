@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from training.forecast.metrics import mae, mase_scale, smape
-from training.forecast.rolling import BANDS, Band, RollingForecasts
+from training.forecast.rolling import RollingForecasts, scored_bands
 from training.forecast.shift import LevelShift
 
 GROUPS = ("all", "shifted", "calm")
@@ -34,10 +34,10 @@ def origin_facts(rolling: RollingForecasts, shift: LevelShift) -> list[OriginFac
 
 
 def band_errors(rolling: RollingForecasts, model: str, facts: list[OriginFacts]) -> dict[str, np.ndarray]:
-    """Per band (and ``1-90``, the whole horizon), an ``(origins, 3)`` array of MAE, sMAPE and MASE of
+    """Per band (and ``whole``, the whole horizon), an ``(origins, 3)`` array of MAE, sMAPE and MASE of
     ``model`` at each scored origin."""
     out: dict[str, np.ndarray] = {}
-    for band in (*BANDS, Band(f"1-{rolling.split.horizon}", 1, rolling.split.horizon)):
+    for band in scored_bands(rolling.split.horizon):
         rows = []
         for fact in facts:
             leads = band.leads(rolling.split.horizon)

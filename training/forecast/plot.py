@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from training.forecast.rolling import WHOLE
+
 if TYPE_CHECKING:
     from training.forecast.selection import EvaluationOutcome
 
@@ -67,7 +69,7 @@ def plot_forecast(
     days = _days(series.date_at(split.origins[last]), split.horizon)
     bottom.plot(days, rolling.actual(last), color="black", lw=1, label="actual")
     for name, forecasts in rolling.forecasts.items():
-        mase = outcome.scores[name]["1-90"]["last"]
+        mase = outcome.scores[name][WHOLE]["last"]
         score = f" (MASE {mase['mase']:.2f})" if mase else ""
         bottom.plot(days, forecasts[last], lw=2 if name == served else 0.9, label=f"{name}{score}")
     bottom.set_title("Last scored origin: the final days of the data, every model")

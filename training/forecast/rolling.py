@@ -41,6 +41,18 @@ class Band:
 
 
 BANDS = (Band("1-7", 1, 7), Band("8-30", 8, 30), Band("31-90", 31, 90))
+WHOLE = "whole"
+"""The name of the whole horizon as one band in score tables."""
+
+
+def bands_for(horizon: int) -> tuple[Band, ...]:
+    """The bands with at least one lead time within ``horizon`` days."""
+    return tuple(b for b in BANDS if b.first <= horizon)
+
+
+def scored_bands(horizon: int) -> tuple[Band, ...]:
+    """:func:`bands_for` plus the whole horizon (named ``whole``)."""
+    return (*bands_for(horizon), Band(WHOLE, 1, horizon))
 
 
 def band_of(lead: int) -> Band:

@@ -11,7 +11,7 @@ from training.forecast.adaptive import AdaptiveIntervals, IntervalRun, run_adapt
 from training.forecast.combination import CombinationRule, Weights, rolling_combination, weights_at
 from training.forecast.evaluation import against_best_baseline, origin_facts, score_models
 from training.forecast.models import Recipe
-from training.forecast.rolling import BANDS, Progress, RollingForecasts, rolling_forecasts, rolling_split
+from training.forecast.rolling import WHOLE, Progress, RollingForecasts, bands_for, rolling_forecasts, rolling_split
 from training.forecast.series import DailySeries
 from training.forecast.shift import LevelShift
 
@@ -53,16 +53,16 @@ class EvaluationOutcome:
     groups: dict[str, list[int]]
 
 
-def choose(scores: Table, versus: dict[str, dict[str, dict[str, float | None]]]) -> tuple[str, str]:
+def choose(scores: Table, versus: dict[str, dict[str, dict[str, float | None]]], horizon: int) -> tuple[str, str]:
     """Among models never more than ``TOLERANCE`` worse than the best baseline in any band (on all and on
     shifted origins), the lowest whole-horizon MASE; if none qualifies, the smallest worst-band gap."""
 
     def worst(model: str) -> float:
-        gaps = [versus[model][b.name][g] for b in BANDS for g in ("all", "shifted")]
+        gaps = [versus[model][b.name][g] for b in bands_for(horizon) for g in ("all", "shifted")]
         return max((x for x in gaps if x is not None), default=0.0)
 
     def whole(model: str) -> float:
-        best = scores[model]["1-90"]["all"]
+        best = scores[model][WHOLE]["all"]
         return best["mase"] if best else float("inf")
 
     qualified = [m for m in scores if worst(m) <= TOLERANCE]
@@ -73,7 +73,7 @@ def choose(scores: Table, versus: dict[str, dict[str, dict[str, float | None]]])
         chosen = min(scores, key=worst)
         rule = f"no model is within {TOLERANCE:.0%} of the best baseline in every band; smallest worst-band gap"
     runner = min((m for m in scores if m != chosen), key=whole, default=None)
-    why = f"{rule}: MASE 1-90 {whole(chosen):.3f}, worst band {worst(chosen):+.1%} vs best baseline"
+    why = f"{rule}: MASE over the horizon {whole(chosen):.3f}, worst band {worst(chosen):+.1%} vs best baseline"
     if runner is not None:
         why += f" (next: {runner} {whole(runner):.3f}, worst band {worst(runner):+.1%})"
     return chosen, why
@@ -97,7 +97,7 @@ def evaluate_series(
     rolling = rolling.with_model(COMBINATION, combined)
     scores = score_models(rolling, settings.shift)
     versus = {m: against_best_baseline(scores, m) for m in scores}
-    chosen, why = choose(scores, versus)
+    chosen, why = choose(scores, versus, horizon)
     final = weights_at(rolling, members, len(series), settings.rule)
     facts = origin_facts(rolling, settings.shift)
     groups = {
@@ -108,6 +108,4 @@ def evaluate_series(
     }
     intervals = AdaptiveIntervals(settings.level, settings.gamma, settings.window)
     run = run_adaptive(series.values, split.origins, rolling.forecasts[chosen], groups, intervals)
-    if progress:
-        progress(f"served: {chosen} - {why}")
     return EvaluationOutcome(rolling, scores, versus, chosen, why, final, intervals, run, groups)

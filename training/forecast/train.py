@@ -29,7 +29,7 @@ from training.forecast.baselines import baseline_by_name, baseline_recipes
 from training.forecast.bundle import PLOT_FILE, SERIES_FILE, write_manifest, write_series
 from training.forecast.combination import CombinationForecaster
 from training.forecast.lstm import MODEL_FILE, LstmConfig, LstmForecaster, LstmRecipe, load_lstm
-from training.forecast.models import Forecaster
+from training.forecast.models import Forecaster, Recipe
 from training.forecast.plot import plot_forecast
 from training.forecast.selection import COMBINATION, EvaluationOutcome, EvaluationSettings, evaluate_series
 from training.forecast.series import DailySeries, ValueKind, file_sha256, load_daily_series
@@ -49,16 +49,24 @@ class TrainOptions:
     evaluation: EvaluationSettings = field(default_factory=EvaluationSettings)
     version: str | None = None
     cache: Path | None = None
+    evaluate_lstm: bool = True
+    """False leaves the LSTM out of the rolling evaluation: it is still trained and shipped, never served."""
 
 
 def evaluate(
-    series: DailySeries, cfg: LstmConfig, settings: EvaluationSettings, say: Callable[[str], None], cache: Path | None
+    series: DailySeries,
+    cfg: LstmConfig,
+    settings: EvaluationSettings,
+    say: Callable[[str], None],
+    cache: Path | None,
+    with_lstm: bool = True,
 ) -> EvaluationOutcome:
-    """The rolling evaluation of the baselines, the LSTM and their combination on ``series``."""
+    """The rolling evaluation of the baselines, the LSTM (unless ``with_lstm`` is False) and their combination."""
     # The first origin needs a full window and horizon, and the LSTM at least 20 training windows.
     least = max(cfg.window + cfg.horizon, cfg.spec().min_history + 20)
     settings = replace(settings, min_history=max(settings.min_history, least))
-    return evaluate_series(series, [*baseline_recipes(), LstmRecipe(cfg)], cfg.horizon, settings, cache, say)
+    recipes: list[Recipe] = [*baseline_recipes(), *([LstmRecipe(cfg)] if with_lstm else [])]
+    return evaluate_series(series, recipes, cfg.horizon, settings, cache, say)
 
 
 def evaluation_contract(outcome: EvaluationOutcome, settings: EvaluationSettings, cfg: LstmConfig) -> Evaluation:
@@ -73,7 +81,7 @@ def evaluation_contract(outcome: EvaluationOutcome, settings: EvaluationSettings
         origins_scored=len(scored),
         origins_shifted=len(outcome.groups["shifted"]),
         warmup_days=settings.warmup_days,
-        lstm_refit_days=settings.lstm_refit_days,
+        lstm_refit_days=settings.lstm_refit_days if "lstm" in outcome.scores else None,
         level_shift=settings.shift.describe(),
         combination_lookback=settings.rule.lookback,
         combination_power=settings.rule.power,
@@ -122,7 +130,7 @@ def train_forecaster(options: TrainOptions, say: Callable[[str], None]) -> Forec
     cfg, settings = options.lstm, options.evaluation
     series = load_daily_series(options.loans, options.value)
     say(f"{options.loans.name}: {len(series)} days of loan {options.value} ({series.start} .. {series.end})")
-    outcome = evaluate(series, cfg, settings, say, options.cache)
+    outcome = evaluate(series, cfg, settings, say, options.cache, options.evaluate_lstm)
     chosen = outcome.chosen
     say(f"served model: {chosen} - {outcome.why}")
 
