@@ -105,3 +105,14 @@ def test_any_series_and_forecast_are_scored_without_error(values: list[float], f
         assert band.coverage is None or 0 <= band.coverage <= 1
         assert band.mae is None or np.isfinite(band.mae)
     assert all(np.isfinite(a) for a in aci.alpha.values())
+
+
+def test_a_failing_score_is_logged_and_never_raises(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    service = ForecastService.from_directory(write_fake_bundle(tmp_path / "bundle", weekly_series()))
+
+    def broken() -> list[object]:
+        raise RuntimeError("boom")
+
+    service.check_accuracy = broken  # type: ignore[method-assign, assignment]
+    record_accuracy(TrainerMetrics(CollectorRegistry()), service)
+    assert "scoring the served loan forecast failed: RuntimeError" in caplog.text
