@@ -33,22 +33,18 @@ class CombinationRule:
 
     lookback: int = 8
     power: float = 1.0
-    top: int = 0
-    """Only the ``top`` models with the lowest recent error get a weight (0: all of them)."""
 
     def __post_init__(self) -> None:
-        if self.lookback < 1 or self.power < 0 or self.top < 0:
+        if self.lookback < 1 or self.power < 0:
             raise DataError(f"invalid combination rule: {self}")
 
 
-def inverse_error_weights(errors: Mapping[str, float], power: float, top: int = 0) -> dict[str, float]:
-    """Weights proportional to ``error ** -power`` over the ``top`` lowest errors (0: all); equal weights
-    when no error is known."""
+def inverse_error_weights(errors: Mapping[str, float], power: float) -> dict[str, float]:
+    """Weights proportional to ``error ** -power``; equal weights when no error is known."""
     if not errors:
         raise DataError("no models to weight")
     floor = 1e-9  # a perfect recent forecast gets (almost) all the weight, not a division by zero
-    known = sorted((e, m) for m, e in errors.items() if np.isfinite(e))
-    raw = {m: max(e, floor) ** -power for e, m in known[: top or len(known)]}
+    raw = {m: max(e, floor) ** -power for m, e in errors.items() if np.isfinite(e)}
     if not raw:
         return {m: 1.0 / len(errors) for m in errors}
     total = sum(raw.values())
@@ -75,9 +71,7 @@ def weights_at(
     """The weights a forecast from position ``at`` may use (errors of days before ``at`` only)."""
     scales = scales if scales is not None else origin_scales(rolling)
     return {
-        band.name: inverse_error_weights(
-            _recent_errors(rolling, models, at, band, rule.lookback, scales), rule.power, rule.top
-        )
+        band.name: inverse_error_weights(_recent_errors(rolling, models, at, band, rule.lookback, scales), rule.power)
         for band in bands_for(rolling.split.horizon)
     }
 
@@ -106,20 +100,16 @@ def zero_closed_days(forecast: np.ndarray, history: DailySeries) -> np.ndarray:
     return forecast
 
 
-def rolling_combination(
-    rolling: RollingForecasts, models: Sequence[str], rule: CombinationRule
-) -> tuple[np.ndarray, list[Weights]]:
-    """The combination's forecast from every origin of ``rolling`` and the weights it used there."""
+def rolling_combination(rolling: RollingForecasts, models: Sequence[str], rule: CombinationRule) -> np.ndarray:
+    """The combination's forecast from every origin of ``rolling``, each with the weights known there."""
     scales = origin_scales(rolling)
     horizon = rolling.split.horizon
     out = np.empty((len(rolling.split.origins), horizon))
-    used = []
     for i, origin in enumerate(rolling.split.origins):
         weights = weights_at(rolling, models, origin, rule, scales)
         members = {m: rolling.forecasts[m][i] for m in models}
         out[i] = zero_closed_days(combine(members, weights, horizon), rolling.series.head(origin))
-        used.append(weights)
-    return out, used
+    return out
 
 
 @dataclass

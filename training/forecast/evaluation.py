@@ -10,7 +10,6 @@ from training.forecast.metrics import mae, mase_scale, smape
 from training.forecast.rolling import RollingForecasts, scored_bands
 from training.forecast.shift import LevelShift
 
-GROUPS = ("all", "shifted", "calm")
 BASELINES = ("naive", "seasonal_naive", "ets", "damped")
 
 

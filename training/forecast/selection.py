@@ -93,7 +93,7 @@ def evaluate_series(
     )
     rolling = rolling_forecasts(series, split, recipes, {"lstm": settings.lstm_refit_days}, cache, progress)
     members = [r.name for r in recipes]
-    combined, _ = rolling_combination(rolling, members, settings.rule)
+    combined = rolling_combination(rolling, members, settings.rule)
     rolling = rolling.with_model(COMBINATION, combined)
     scores = score_models(rolling, settings.shift)
     versus = {m: against_best_baseline(scores, m) for m in scores}
