@@ -1,16 +1,24 @@
-"""Rolling-origin backtest of every forecaster (naive, seasonal naive, ETS, LSTM) on both shared loan series.
+"""Rolling-origin evaluation of every forecaster on both shared loan series, per horizon band.
 
-Run inside the project's environment: ``.venv/bin/python benchmarks/forecast_backtest.py [--origins 6]``
-(about 10-20 minutes on 2 cores; ``--first-seed 3`` trains the LSTM ensemble from other seeds to show the
-spread), or ``--from-bundles models/forecaster`` to print the table recorded in
-the committed bundles' manifests. Prints one JSON object; progress goes to stderr.
+Weekly origins over the last year of each series (90-day horizon), scored per horizon band (1-7, 8-30,
+31-90 days) with MAE, sMAPE and MASE on all origins, on origins that follow a level shift and on the
+last one (the final 90 days of the file): naive, seasonal naive, ETS, damped trend, the LSTM (refit every
+``--refit`` days) and their combination, with the served model's adaptive 80% interval coverage per band.
+
+Run inside the project's environment: ``nice -n 10 .venv/bin/python benchmarks/forecast_backtest.py``
+(trains both bundles: the evaluation plus a final LSTM fit per series; ``--out models/forecaster``
+replaces the shipped bundles, ``--cache var/forecast-cache`` keeps LSTM fits for a rerun), or
+``--from-bundles models/forecaster`` to print what the committed bundles recorded. Prints one JSON
+object (progress goes to stderr) and writes ``benchmarks/results/forecast_<series>.png`` per series.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -18,108 +26,109 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.harness import say  # noqa: E402
-from schemas.forecast import Backtest  # noqa: E402
+from schemas.forecast import ForecastManifest  # noqa: E402
 from service.paths import default_data_dir  # noqa: E402
 
 SERIES = {
     "loans-amount": ("prosper_loans.csv", "amount"),
     "originations-count": ("prosper_originations.csv", "count"),
 }
-TARGET_GAIN = 0.10
+RESULTS = Path(__file__).resolve().parent / "results"
+BANDS = ("1-7", "8-30", "31-90")
 
 
-def _table(backtest: Backtest) -> dict[str, Any]:
-    models: dict[str, dict[str, Any]] = {
-        m.model: {
-            "mean": m.mean.model_dump(),
-            "final_fold": m.final_fold.model_dump(),
-            "coverage_80": m.coverage,
-            "coverage_80_final_fold": m.coverage_final_fold,
-            "coverage_days": m.coverage_days,
+def _round(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _table(manifest: ForecastManifest) -> dict[str, Any]:
+    """The evaluation of one bundle as the benchmark prints it."""
+    ev = manifest.evaluation
+    models: dict[str, Any] = {}
+    for report in ev.models:
+        models[report.model] = {
+            band: {
+                group: None if scores is None else {k: _round(v) for k, v in scores.items()}
+                for group, scores in groups.model_dump().items()
+            }
+            for band, groups in report.bands.items()
         }
-        for m in backtest.models
-    }
-    out: dict[str, Any] = {
-        "first_days": [d.isoformat() for d in backtest.first_days],
-        "horizon": backtest.horizon,
+        models[report.model]["vs_best_baseline_mase"] = {
+            band: {g: _round(v) for g, v in groups.items()} for band, groups in report.vs_best_baseline.items()
+        }
+    served = next(m for m in ev.models if m.model == manifest.chosen_model)
+    gaps = [groups.get(g) for b, groups in served.vs_best_baseline.items() if b in BANDS for g in ("all", "shifted")]
+    worst = max((v for v in gaps if v is not None), default=None)
+    return {
+        "served": manifest.chosen_model,
+        "why": manifest.chosen_reason,
+        "combination_weights": manifest.combination_weights,
+        "origins": {
+            "scored": ev.origins_scored,
+            "after_level_shift": ev.origins_shifted,
+            "first": ev.first_scored.isoformat(),
+            "last": ev.last_scored.isoformat(),
+            "step_days": ev.step_days,
+            "warmup_days": ev.warmup_days,
+            "lstm_refit_days": ev.lstm_refit_days,
+        },
+        "level_shift": ev.level_shift,
+        "target_served_worst_band_gap_le_10pct": None if worst is None else worst <= 0.10,
+        "served_worst_band_gap": _round(worst),
+        "interval_coverage_80": {
+            band: {g: _round(v) for g, v in groups.items()} for band, groups in manifest.intervals.coverage.items()
+        },
         "models": models,
     }
-    if "lstm" in models:
-        for scope in ("mean", "final_fold"):
-            best = min((v[scope]["mase"], k) for k, v in models.items() if k != "lstm")
-            gain = 1 - models["lstm"][scope]["mase"] / best[0]
-            out[f"lstm_vs_best_baseline_{scope}"] = {
-                "best_baseline": best[1],
-                "mase_reduction": round(gain, 4),
-                "target_met": gain >= TARGET_GAIN,
-            }
-    return out
-
-
-def _clairvoyant(series: Any, origins: list[int], horizon: int) -> dict[str, float]:
-    """MASE of a forecast that knows each weekday's median over the forecast days: a perfect level and weekly
-    shape with no day-to-day detail, i.e. about the floor of what a smooth forecast can reach."""
-    import numpy as np
-
-    from training.forecast.metrics import point_metrics
-
-    scores = []
-    for origin in origins:
-        actual = series.values[origin : origin + horizon]
-        forecast = np.empty(len(actual))
-        for weekday in range(7):
-            forecast[weekday::7] = np.median(actual[weekday::7])
-        scores.append(point_metrics(actual, forecast, series.values[:origin])["mase"])
-    return {"mean": round(float(np.mean(scores)), 3), "final_fold": round(scores[-1], 3)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--origins", type=int, default=6, help="rolling origins per series (default 6)")
-    parser.add_argument("--step", type=int, default=30, help="days between origins (default 30)")
-    parser.add_argument("--epochs", type=int, default=200, help="LSTM maximum epochs (default 200)")
-    parser.add_argument("--seeds", type=int, default=3, help="LSTM ensemble members (default 3)")
-    parser.add_argument(
-        "--first-seed", type=int, default=0, help="seed of the first member (default 0, as the shipped bundles)"
-    )
     parser.add_argument("--series", choices=sorted(SERIES), action="append", help="only this series (repeatable)")
-    parser.add_argument("--threads", type=int, default=1, help="TensorFlow threads (default 1)")
-    parser.add_argument("--from-bundles", type=Path, help="read the tables from <dir>/<series>/manifest.json instead")
+    parser.add_argument("--out", type=Path, help="write the bundles here (default: a temporary folder)")
+    parser.add_argument("--cache", type=Path, help="keep LSTM fits and forecasts here across runs")
+    parser.add_argument("--refit", type=int, default=182, help="days between LSTM refits (default 182)")
+    parser.add_argument(
+        "--no-lstm-evaluation",
+        choices=sorted(SERIES),
+        action="append",
+        default=[],
+        help="leave the LSTM out of this series' rolling evaluation (it is still shipped; repeatable)",
+    )
+    parser.add_argument("--from-bundles", type=Path, help="print what <dir>/<series>/manifest.json recorded instead")
     args = parser.parse_args()
 
+    from training.forecast.bundle import PLOT_FILE, read_manifest
+
     result: dict[str, Any] = {
-        "metric_notes": "MASE scaled by the in-sample weekly seasonal-naive MAE before each origin"
+        "metric_notes": "MASE scaled by the in-sample weekly seasonal-naive MAE before each origin; groups: all "
+        "scored origins, shifted (after a level shift), calm (the others), last (the final 90 days of the file)"
     }
-    if args.from_bundles:
-        from training.forecast.bundle import read_manifest
+    RESULTS.mkdir(exist_ok=True)
+    names = args.series or list(SERIES)
+    with tempfile.TemporaryDirectory() as scratch:
+        root = args.from_bundles or args.out or Path(scratch)
+        for name in names:
+            started = time.monotonic()
+            if not args.from_bundles:
+                from training.forecast.selection import EvaluationSettings
+                from training.forecast.train import TrainOptions, train_forecaster
 
-        for name in SERIES:
-            manifest = read_manifest(args.from_bundles / name)
-            result[name] = {"served": manifest.chosen_model, "why": manifest.chosen_reason, **_table(manifest.backtest)}
-        print(json.dumps(result, indent=2))  # noqa: T201
-        return
-
-    from training.forecast.lstm import LstmConfig
-    from training.forecast.series import load_daily_series
-    from training.forecast.train import backtest_all
-
-    seeds = tuple(range(args.first_seed, args.first_seed + args.seeds))
-    config = LstmConfig(epochs=args.epochs, seeds=seeds, threads=args.threads)
-    result["lstm_seeds"] = list(seeds)
-    loans_dir = default_data_dir() / "loans"
-    for name in args.series or SERIES:
-        file, value = SERIES[name]
-        started = time.monotonic()
-        series = load_daily_series(loans_dir / file, value)  # type: ignore[arg-type]
-        outcome = backtest_all(series, config, args.origins, args.step, 0.8, say)
-        table = _table(outcome.backtest_contract(args.step, config.horizon))
-        result[name] = {
-            "served": outcome.chosen,
-            "why": outcome.why,
-            **table,
-            "clairvoyant_weekday_median_mase": _clairvoyant(series, outcome.origins, config.horizon),
-            "seconds": round(time.monotonic() - started),
-        }
+                file, value = SERIES[name]
+                options = TrainOptions(
+                    loans=default_data_dir() / "loans" / file,
+                    value=value,  # type: ignore[arg-type]
+                    out=root / name,
+                    evaluation=EvaluationSettings(lstm_refit_days=args.refit),
+                    version=f"{name}-4",
+                    cache=args.cache,
+                    evaluate_lstm=name not in args.no_lstm_evaluation,
+                )
+                train_forecaster(options, say)
+            result[name] = _table(read_manifest(root / name))
+            if not args.from_bundles:
+                result[name]["seconds"] = round(time.monotonic() - started)
+            shutil.copyfile(root / name / PLOT_FILE, RESULTS / f"forecast_{name}.png")
     print(json.dumps(result, indent=2))  # noqa: T201
 
 

@@ -1,4 +1,4 @@
-"""The manifest of a loan-forecaster bundle: model, backtest of every model, intervals, data provenance."""
+"""The manifest of a loan-forecaster bundle: model, rolling evaluation of every model, intervals, provenance."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from pydantic import Field, model_validator
 from schemas.common import SCHEMA_VERSION, Contract, UtcDatetime
 from schemas.manifest import VERSION_PATTERN, DataFile, Sha256
 
-ForecastModelName = Literal["lstm", "naive", "seasonal_naive", "ets"]
+ForecastModelName = Literal["lstm", "naive", "seasonal_naive", "ets", "damped", "combination"]
 ValueKind = Literal["amount", "count"]
 FileName = Annotated[str, Field(pattern=r"^[^/\\]+$")]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
+BandName = Literal["1-7", "8-30", "31-90", "whole"]
+Weight = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class Scores(Contract):
@@ -25,55 +27,57 @@ class Scores(Contract):
     mase: NonNegative
 
 
-class OriginScores(Scores):
-    """Scores of one rolling origin; ``first_day`` is the first forecast day."""
+class GroupScores(Contract):
+    """Mean scores over the scored origins of each group (None: the group has no origin)."""
 
-    first_day: dt.date
+    all: Scores | None
+    shifted: Scores | None = Field(description="Origins that follow a level shift (see Evaluation.level_shift).")
+    calm: Scores | None
+    last: Scores | None = Field(description="The last origin alone: the final `horizon` days of the data.")
 
 
-class ModelReport(Contract):
-    """One model on the rolling-origin backtest."""
+class ModelEvaluation(Contract):
+    """One model on the rolling evaluation, per horizon band (``whole``: the whole horizon)."""
 
     model: ForecastModelName
-    mean: Scores = Field(description="Averaged over all origins.")
-    final_fold: Scores = Field(description="The last origin: the most recent `horizon` days of the data.")
-    origins: Annotated[list[OriginScores], Field(min_length=1)]
-    coverage: Share | None = Field(
-        description="Share of scored days inside the interval; each origin calibrated only on reference "
-        "forecasts complete before it. None when no origin had such history."
+    bands: dict[BandName, GroupScores]
+    vs_best_baseline: dict[BandName, dict[str, float | None]] = Field(
+        description="Band -> group -> this model's MASE over the best baseline's, minus one (0.05 = 5% worse)."
     )
-    coverage_final_fold: Share | None
-    coverage_days: Annotated[int, Field(ge=0)]
 
 
-class Backtest(Contract):
-    """The rolling-origin backtest every model was scored on."""
+class Evaluation(Contract):
+    """The rolling-origin evaluation every model was scored on."""
 
     horizon: Annotated[int, Field(ge=1)]
     step_days: Annotated[int, Field(ge=1)]
-    first_days: Annotated[list[dt.date], Field(min_length=1)]
-    models: Annotated[list[ModelReport], Field(min_length=1)]
+    first_scored: dt.date
+    last_scored: dt.date
+    origins_scored: Annotated[int, Field(ge=1)]
+    origins_shifted: Annotated[int, Field(ge=0)]
+    warmup_days: Annotated[int, Field(ge=0)]
+    lstm_refit_days: Annotated[int, Field(ge=1)] | None = Field(
+        description="The LSTM is refit every this many days and forecasts each origin with the latest fit "
+        "(None: the LSTM was left out of this evaluation)."
+    )
+    level_shift: str
+    combination_lookback: Annotated[int, Field(ge=1)]
+    combination_power: Annotated[float, Field(ge=0.0)]
+    models: Annotated[list[ModelEvaluation], Field(min_length=1)]
 
 
 class Intervals(Contract):
-    """Split-conformal intervals: log1p-space offsets per ``<horizon block>:<business|other>`` group."""
+    """Adaptive conformal intervals (log1p residuals) per horizon band, with the state to keep adapting."""
 
     level: Annotated[float, Field(gt=0.0, lt=1.0)]
-    method: Literal["split_conformal_log1p"] = "split_conformal_log1p"
-    block_days: Annotated[int, Field(ge=1)]
-    lower: dict[str, float]
-    upper: dict[str, float]
-    calibration_days: Annotated[int, Field(ge=1)]
-    calibrated_on: str = Field(default="", description="Which forecasts' residuals set the offsets.")
-    coverage: Share | None = Field(description="Backtest coverage of the served model (see ModelReport).")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.lower.keys() != self.upper.keys() or not self.lower:
-            raise ValueError("lower and upper need the same, non-empty groups")
-        if any(self.lower[k] > 0 or self.upper[k] < 0 for k in self.lower):
-            raise ValueError("lower offsets must be <= 0 and upper offsets >= 0")
-        return self
+    method: Literal["adaptive_conformal_log1p"] = "adaptive_conformal_log1p"
+    gamma: Annotated[float, Field(ge=0.0)]
+    window: Annotated[int, Field(ge=1)]
+    alpha: dict[BandName, float] = Field(description="Working miscoverage rate per band at the end of the data.")
+    residuals: dict[BandName, list[float]] = Field(description="The most recent residuals per band, oldest first.")
+    coverage: dict[BandName, dict[str, Share | None]] = Field(
+        description="Rolling-evaluation coverage of the served model: band -> group -> share of days inside."
+    )
 
 
 class SeriesInfo(Contract):
@@ -117,16 +121,21 @@ class ForecastManifest(Contract):
     horizon: Annotated[int, Field(ge=1)]
     chosen_model: ForecastModelName
     chosen_reason: str
+    combination_weights: dict[BandName, dict[ForecastModelName, Weight]] | None = Field(
+        default=None, description="Band -> member -> weight when the served model is the combination."
+    )
     model_file: FileName
     model_sha256: Sha256
     lstm: LstmSettings
-    backtest: Backtest
+    evaluation: Evaluation
     intervals: Intervals
     series: SeriesInfo
     data: Annotated[list[DataFile], Field(min_length=1)]
 
     @model_validator(mode="after")
-    def _chosen_was_backtested(self) -> Self:
-        if self.chosen_model not in {m.model for m in self.backtest.models}:
-            raise ValueError(f"chosen_model {self.chosen_model!r} is not in the backtest")
+    def _chosen_was_evaluated(self) -> Self:
+        if self.chosen_model not in {m.model for m in self.evaluation.models}:
+            raise ValueError(f"chosen_model {self.chosen_model!r} is not in the evaluation")
+        if (self.chosen_model == "combination") != (self.combination_weights is not None):
+            raise ValueError("combination_weights are required exactly when the combination is served")
         return self

@@ -15,6 +15,7 @@ from schemas.loans import ForecastEvent, LoanRecord
 from service.kafka_config import KafkaSettings, consumer_kwargs
 from service.worker import BackgroundWorker
 from training.forecast.service import ForecastService
+from training.forecast_accuracy import record_accuracy
 from training.metrics import TrainerMetrics
 
 logger = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class LoansConsumer(BackgroundWorker):
             logger.error("adding %d loans failed (%s); adding them one by one", len(loans), type(exc).__name__)
             outcomes = [self._add_one(source, loan) for loan in loans]
             used, refused = sum(n for n in outcomes if n), outcomes.count(None)
+        record_accuracy(self._metrics, source)
         self._metrics.loans_received.labels(outcome="used").inc(used)
         if len(loans) > used + refused:
             self._metrics.loans_received.labels(outcome="ignored").inc(len(loans) - used - refused)

@@ -61,3 +61,33 @@ class TrainerMetrics:
         self.loans_received = Counter(
             "loans_received", "Loan events read from loans.created.", ["outcome"], namespace=ns, registry=registry
         )
+        # How far the served forecast is off, per horizon band (1-7, 8-30, 31-90 days ahead), over the
+        # days of the last four weeks that served forecasts covered (training/forecast/monitor.py).
+        self.forecast_scaled_error = Gauge(
+            "forecast_scaled_error",
+            "Recent MAE of served forecasts over the training series' MASE scale (live MASE).",
+            ["series", "band"],
+            namespace=ns,
+            registry=registry,
+        )
+        self.forecast_evaluation_error = Gauge(
+            "forecast_evaluation_scaled_error",
+            "MASE the rolling evaluation measured for the served model (what the live MASE is compared to).",
+            ["series", "band"],
+            namespace=ns,
+            registry=registry,
+        )
+        self.forecast_coverage = Gauge(
+            "forecast_interval_coverage_ratio",
+            "Share of recent days inside the interval served with their forecast.",
+            ["series", "band"],
+            namespace=ns,
+            registry=registry,
+        )
+        self.forecast_scored = Gauge(
+            "forecast_scored_days",
+            "Forecast days scored in the recent window (one per served forecast and day it covered).",
+            ["series", "band"],
+            namespace=ns,
+            registry=registry,
+        )

@@ -30,6 +30,8 @@ REQUIRED_METRICS = {
     "triage queue: oldest open age": "ticket_console_oldest_open_age_seconds",
     "triage queue: decisions by outcome and department": "ticket_console_resolutions_total",
     "triage queue: agreement with the model": "ticket_console_model_agreement_ratio",
+    "loan forecast error": "ticket_trainer_forecast_scaled_error",
+    "loan forecast interval coverage": "ticket_trainer_forecast_interval_coverage_ratio",
 }
 
 

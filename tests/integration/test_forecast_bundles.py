@@ -34,7 +34,7 @@ def test_committed_bundle_serves_the_full_horizon(
     assert file_sha256(data_dir / source.path) == source.sha256, "the shared data changed since training"
     series = load_daily_series(data_dir / source.path, manifest.value)
     assert (series.end, len(series)) == (manifest.series.last_day, manifest.series.days)
-    assert manifest.chosen_model in {m.model for m in manifest.backtest.models}
+    assert manifest.chosen_model in {m.model for m in manifest.evaluation.models}
 
     out = tmp_path / "forecast.csv"
     done = subprocess.run(

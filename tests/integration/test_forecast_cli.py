@@ -45,18 +45,22 @@ def test_train_then_predict(tmp_path: Path, console_script: Callable[[str], Path
     trainer = str(console_script("ticket-trainer"))
     train = subprocess.run(
         [trainer, "forecast", "train", "--loans", str(loans), "--value", "amount", "--out", str(bundle),
-         "--window", "21", "--horizon", "14", "--origins", "3", "--step", "14", "--epochs", "2", "--seeds", "1"],
-        capture_output=True, text=True, timeout=300, check=False,
+         "--window", "21", "--horizon", "14", "--span", "28", "--warmup", "14", "--refit", "28", "--epochs", "2",
+         "--seeds", "1"],
+        capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert train.returncode == 0, train.stderr[-2000:]
-    assert "origin 3/3" in train.stdout and "served model:" in train.stdout
+    assert "lstm: fit 2/2 on" in train.stdout and "served model:" in train.stdout
 
     manifest = ForecastManifest.model_validate_json((bundle / "manifest.json").read_bytes())
-    assert {m.model for m in manifest.backtest.models} == {"naive", "seasonal_naive", "ets", "lstm"}
+    models = {m.model for m in manifest.evaluation.models}
+    assert models == {"naive", "seasonal_naive", "ets", "damped", "lstm", "combination"}
+    assert manifest.evaluation.origins_scored == 5 and manifest.evaluation.lstm_refit_days == 28
     assert (manifest.window, manifest.horizon, manifest.value) == (21, 14, "amount")
     assert (bundle / "lstm.keras").stat().st_size > 0 and (bundle / "forecast.png").stat().st_size > 10_000
     assert manifest.data[0].sha256 and manifest.series.days == 140
-    assert manifest.intervals.calibrated_on.startswith("ets forecasts from") and manifest.lstm.ets_input
+    assert manifest.intervals.method == "adaptive_conformal_log1p" and manifest.lstm.ets_input
+    assert all(manifest.intervals.residuals[band] for band in ("1-7", "8-30"))
 
     predict = subprocess.run(
         [trainer, "forecast", "predict", "--model", str(bundle), "--days", "10", "--output", str(out)],

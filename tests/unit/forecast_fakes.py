@@ -7,7 +7,16 @@ from pathlib import Path
 
 import numpy as np
 
-from schemas.forecast import Backtest, ForecastManifest, Intervals, LstmSettings, ModelReport, Scores, SeriesInfo
+from schemas.forecast import (
+    Evaluation,
+    ForecastManifest,
+    GroupScores,
+    Intervals,
+    LstmSettings,
+    ModelEvaluation,
+    Scores,
+    SeriesInfo,
+)
 from schemas.manifest import DataFile
 from training.forecast.bundle import SERIES_FILE, write_manifest, write_series
 from training.forecast.series import DailySeries, file_sha256
@@ -15,6 +24,9 @@ from training.forecast.series import DailySeries, file_sha256
 START = dt.date(2024, 1, 1)  # a Monday
 WEEK = np.array([100.0, 120, 110, 130, 90, 0, 0])
 SCORES = Scores(mae=1.0, smape=2.0, mase=0.5)
+BANDS = ("1-7", "8-30", "31-90", "whole")
+RESIDUAL_WIDTH = {"1-7": 0.1, "8-30": 0.2, "31-90": 0.3}
+"""The fake bundle's log1p residuals per band are +-width: its 80% interval is forecast * exp(+-width) (about)."""
 
 
 def weekly_series(weeks: int = 20, value: str = "count") -> DailySeries:
@@ -28,14 +40,11 @@ def write_fake_bundle(directory: Path, series: DailySeries, horizon: int = 28) -
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "lstm.keras").write_bytes(b"placeholder: the LSTM is not served by this bundle")
     write_series(series, directory / SERIES_FILE)
-    report = ModelReport(
+    scores = GroupScores(all=SCORES, shifted=None, calm=SCORES, last=SCORES)
+    report = ModelEvaluation(
         model="seasonal_naive",
-        mean=SCORES,
-        final_fold=SCORES,
-        origins=[{"first_day": START, **SCORES.model_dump()}],  # type: ignore[list-item]
-        coverage=0.8,
-        coverage_final_fold=0.8,
-        coverage_days=horizon,
+        bands={band: scores for band in BANDS},
+        vs_best_baseline={band: {"all": 0.0} for band in BANDS},
     )
     manifest = ForecastManifest(
         version="fake-1",
@@ -48,14 +57,27 @@ def write_fake_bundle(directory: Path, series: DailySeries, horizon: int = 28) -
         model_file="lstm.keras",
         model_sha256=file_sha256(directory / "lstm.keras"),
         lstm=LstmSettings(window=60, horizon=horizon, level_days=28, value_mean=0.0, value_std=1.0),
-        backtest=Backtest(horizon=horizon, step_days=7, first_days=[START], models=[report]),
+        evaluation=Evaluation(
+            horizon=horizon,
+            step_days=7,
+            first_scored=START,
+            last_scored=START,
+            origins_scored=1,
+            origins_shifted=0,
+            warmup_days=0,
+            lstm_refit_days=91,
+            level_shift="test",
+            combination_lookback=8,
+            combination_power=1.0,
+            models=[report],
+        ),
         intervals=Intervals(
             level=0.8,
-            block_days=14,
-            lower={"0:business": -0.1, "0:other": 0.0, "1:business": -0.2, "1:other": 0.0},
-            upper={"0:business": 0.1, "0:other": 0.5, "1:business": 0.2, "1:other": 0.5},
-            calibration_days=100,
-            coverage=0.8,
+            gamma=0.05,
+            window=100,
+            alpha={band: 0.2 for band in BANDS[:3]},
+            residuals={band: [-width, width] * 10 for band, width in RESIDUAL_WIDTH.items()},
+            coverage={band: {"all": 0.8} for band in BANDS},
         ),
         series=SeriesInfo(
             value=series.value,

@@ -9,9 +9,8 @@ import pytest
 
 from service.errors import DataError
 from training.forecast import baselines
-from training.forecast.backtest import best_model, rolling_origins, run_backtest
-from training.forecast.baselines import HoltWinters, Naive, SeasonalNaive, baseline_recipes
-from training.forecast.metrics import coverage, mae, mase, mase_scale, point_metrics, smape
+from training.forecast.baselines import HoltWinters, Naive, SeasonalNaive
+from training.forecast.metrics import coverage, mae, mase, mase_scale, smape
 from training.forecast.series import DailySeries
 
 WEEK = np.array([10.0, 20, 30, 40, 50, 5, 1])
@@ -76,30 +75,3 @@ def test_the_ets_cache_drops_its_oldest_entry_when_full(monkeypatch: pytest.Monk
     HoltWinters().forecast_values(third, 5)
     assert len(baselines._ETS_CACHE) == 2 and HoltWinters().forecast_values(first, 5) is not kept
     np.testing.assert_array_equal(HoltWinters().forecast_values(first, 5), kept)
-
-
-def test_rolling_origins_end_one_horizon_before_the_end() -> None:
-    assert rolling_origins(400, 90, 3, 30, 60) == [250, 280, 310]
-    assert rolling_origins(200, 90, 5, 30, 60) == [80, 110]
-    with pytest.raises(DataError, match="too short"):
-        rolling_origins(100, 90, 2, 30, 60)
-
-
-def test_backtest_scores_every_model_and_picks_seasonal_naive_on_a_weekly_series() -> None:
-    rng = np.random.default_rng(0)
-    values = np.tile(WEEK, 40) * 10 + rng.normal(0, 1, 280)
-    series = _series(values)
-    origins = rolling_origins(len(series), 28, 3, 14, 100)
-    results = run_backtest(series, baseline_recipes(), origins, 28)
-    assert set(results) == {"naive", "seasonal_naive", "ets"}
-    for result in results.values():
-        assert [o.origin for o in result.origins] == origins
-        assert all(len(o.forecast) == 28 for o in result.origins)
-    snaive = results["seasonal_naive"].final_fold()
-    expected = point_metrics(
-        values[origins[-1] :], np.resize(values[origins[-1] - 7 : origins[-1]], 28), values[: origins[-1]]
-    )
-    assert snaive.metrics == pytest.approx(expected)
-    assert results["naive"].mean_metrics()["mase"] > 5
-    name, why = best_model(results)
-    assert name in {"seasonal_naive", "ets"} and "lowest mean MASE" in why

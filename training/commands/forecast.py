@@ -22,17 +22,20 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "forecast",
         help="train the loan-volume forecaster or write a forecast from a bundle",
-        description="Daily loan volume (sum of amounts or count of loans): an LSTM beside naive, seasonal-naive "
-        "and Holt-Winters baselines on a rolling-origin backtest, with conformal prediction intervals.",
+        description="Daily loan volume (sum of amounts or count of loans): an LSTM, naive, seasonal-naive, ETS and "
+        "damped-trend baselines and their combination on a weekly rolling-origin evaluation, with adaptive "
+        "conformal prediction intervals.",
     )
     commands = parser.add_subparsers(dest="forecast_command", metavar="ACTION", required=True)
 
     train = commands.add_parser(
         "train",
-        help="backtest every model, pick the best, write a bundle",
-        description="Aggregate loans per UTC day (missing days are 0), backtest naive, seasonal naive, ETS and the "
-        "LSTM on rolling origins, train the LSTM on all days, and write a bundle: lstm.keras, series.csv, "
-        "manifest.json (backtest metrics, served model, intervals, data hashes) and forecast.png.",
+        help="evaluate every model on rolling origins, pick the best, write a bundle",
+        description="Aggregate loans per UTC day (missing days are 0), forecast from weekly origins over the last "
+        "--span days with naive, seasonal naive, ETS, damped trend, the LSTM (refit every --refit days) and "
+        "their combination, score them per horizon band, serve the best, train the LSTM on all days, and write "
+        "a bundle: lstm.keras, series.csv, manifest.json (evaluation, served model, intervals, data hashes) "
+        "and forecast.png.",
     )
     train.add_argument("--loans", type=Path, required=True, help="CSV with created_at (and amount for --value amount)")
     train.add_argument(
@@ -41,8 +44,20 @@ def register(subparsers: Any) -> None:
     train.add_argument("--out", type=Path, required=True, help="bundle directory to write (created if missing)")
     train.add_argument("--window", type=int, default=60, help="days of history the LSTM reads (default: 60)")
     train.add_argument("--horizon", type=int, default=90, help="days the model forecasts (default: 90)")
-    train.add_argument("--origins", type=int, default=6, help="rolling backtest origins (default: 6)")
-    train.add_argument("--step", type=int, default=30, help="days between backtest origins (default: 30)")
+    train.add_argument("--span", type=int, default=364, help="days of scored weekly origins (default: 364)")
+    train.add_argument(
+        "--warmup", type=int, default=91, help="days of unscored origins before them, to learn weights (default: 91)"
+    )
+    train.add_argument("--step", type=int, default=7, help="days between origins (default: 7)")
+    train.add_argument(
+        "--refit", type=int, default=182, help="days between LSTM refits in the evaluation (default: 182)"
+    )
+    train.add_argument("--cache", type=Path, help="folder that keeps LSTM fits and forecasts across runs")
+    train.add_argument(
+        "--no-lstm-evaluation",
+        action="store_true",
+        help="leave the LSTM out of the rolling evaluation (it is still trained and shipped, never served)",
+    )
     train.add_argument("--epochs", type=int, default=200, help="maximum epochs; early stopping ends sooner")
     train.add_argument("--seeds", type=int, default=3, help="LSTM ensemble members, seeds 0..N-1 (default: 3)")
     train.add_argument(
@@ -75,8 +90,8 @@ def _lstm_config(args: argparse.Namespace) -> LstmConfig:
 
     if not 0 < args.level < 1:
         raise ConfigError(f"--level must be between 0 and 1, got {args.level}")
-    if args.seeds < 1 or args.origins < 1 or args.epochs < 1:
-        raise ConfigError("--seeds, --origins and --epochs must be at least 1")
+    if args.seeds < 1 or args.epochs < 1 or args.step < 1 or args.refit < 1 or args.span < 0 or args.warmup < 0:
+        raise ConfigError("--seeds, --epochs, --step and --refit must be at least 1, --span and --warmup at least 0")
     return LstmConfig(
         window=args.window,
         horizon=args.horizon,
@@ -88,24 +103,35 @@ def _lstm_config(args: argparse.Namespace) -> LstmConfig:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from training.forecast.selection import EvaluationSettings
     from training.forecast.train import TrainOptions, train_forecaster
 
+    settings = EvaluationSettings(
+        span_days=args.span,
+        warmup_days=args.warmup,
+        step_days=args.step,
+        lstm_refit_days=args.refit,
+        level=args.level,
+    )
     options = TrainOptions(
         loans=args.loans,
         value=args.value,
         out=args.out,
         lstm=_lstm_config(args),
-        origins=args.origins,
-        step_days=args.step,
-        level=args.level,
+        evaluation=settings,
         version=args.version,
+        cache=args.cache,
+        evaluate_lstm=not args.no_lstm_evaluation,
     )
     manifest = train_forecaster(options, _say)
-    _say("model            MAE        sMAPE  MASE   (mean over origins)  coverage")
-    for report in manifest.backtest.models:
-        cov = "-" if report.coverage is None else f"{report.coverage:.2f}"
-        m = report.mean
-        _say(f"{report.model:<15} {m.mae:>12.1f} {m.smape:>6.1f} {m.mase:>6.3f}                       {cov}")
+    _say("MASE per horizon band, all scored origins / after a level shift")
+    _say(f"{'model':<15}" + "".join(f"{band:>16}" for band in manifest.evaluation.models[0].bands))
+    for report in manifest.evaluation.models:
+        cells = [
+            "/".join("-" if s is None else f"{s.mase:.3f}" for s in (groups.all, groups.shifted))
+            for groups in report.bands.values()
+        ]
+        _say(f"{report.model:<15}" + "".join(f"{c:>16}" for c in cells))
     return 0
 
 

@@ -1,1 +1,2 @@
-"""The loan-volume forecaster: daily aggregation, LSTM and baselines, backtests, intervals, bundles, serving."""
+"""The loan-volume forecaster: daily aggregation, LSTM and baselines, rolling evaluation, combination,
+adaptive intervals, bundles, serving and its live accuracy."""

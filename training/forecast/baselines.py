@@ -1,4 +1,4 @@
-"""Baseline forecasters: naive, weekly seasonal naive and Holt-Winters ETS (statsmodels)."""
+"""Baseline forecasters: naive, weekly seasonal naive, ETS and damped-trend Holt-Winters (statsmodels)."""
 
 from __future__ import annotations
 
@@ -41,13 +41,18 @@ class SeasonalNaive:
 
 
 class HoltWinters:
-    """Additive damped trend and additive weekly seasonality, refit on the history at every forecast."""
+    """Exponential smoothing with additive weekly seasonality, refit on the history at every forecast.
 
-    name = "ets"
+    ``trend=False`` is ETS(A,N,A), served as ``ets``: a level and a weekly shape, so its forecast stays at
+    the latest smoothed level. The default adds an additive damped trend, ETS(A,Ad,A), served as
+    ``damped`` (it is also the LSTM's ETS input).
+    """
 
-    def __init__(self, season: int = 7, damped: bool = True) -> None:
+    def __init__(self, season: int = 7, damped: bool = True, trend: bool = True) -> None:
         self.season = season
-        self.damped = damped
+        self.damped = damped and trend
+        self.trend = trend
+        self.name = ("damped" if self.damped else "holt_winters") if trend else "ets"
 
     @property
     def min_history(self) -> int:
@@ -60,10 +65,10 @@ class HoltWinters:
 
     def forecast_values(self, values: np.ndarray, horizon: int) -> np.ndarray:
         """:meth:`forecast` from the daily values alone (ETS does not look at dates), cached by a digest of
-        the values: the backtest, the interval calibration and the LSTM's ETS input ask for the same
-        histories again and again (read-only array)."""
+        the values: the rolling evaluation and the LSTM's ETS input ask for the same histories again
+        and again (read-only array)."""
         data = np.ascontiguousarray(values, dtype=np.float64)
-        key = (hashlib.blake2b(data.tobytes(), digest_size=16).digest(), horizon, self.season, self.damped)
+        key = (hashlib.blake2b(data.tobytes(), digest_size=16).digest(), horizon, self.season, self.damped, self.trend)
         forecast = _ETS_CACHE.get(key)
         if forecast is None:
             forecast = self._fit(data, horizon)
@@ -80,7 +85,7 @@ class HoltWinters:
             raise DataError(f"ETS needs at least {self.min_history} days of history, got {len(values)}")
         model = ExponentialSmoothing(
             values,
-            trend="add",
+            trend="add" if self.trend else None,
             damped_trend=self.damped,
             seasonal="add",
             seasonal_periods=self.season,
@@ -94,7 +99,7 @@ class HoltWinters:
 
 
 ETS_CACHE_SIZE = 16384
-_ETS_CACHE: dict[tuple[bytes, int, int, bool], np.ndarray] = {}
+_ETS_CACHE: dict[tuple[bytes, int, int, bool, bool], np.ndarray] = {}
 
 
 class StatelessRecipe:
@@ -109,14 +114,19 @@ class StatelessRecipe:
         return self.forecaster
 
 
+def baselines() -> list[Forecaster]:
+    """The four baselines every evaluation reports: naive, seasonal naive, ETS and damped trend."""
+    return [Naive(), SeasonalNaive(), HoltWinters(trend=False), HoltWinters()]
+
+
 def baseline_recipes() -> list[Recipe]:
-    """The three baselines every backtest reports."""
-    return [StatelessRecipe(Naive()), StatelessRecipe(SeasonalNaive()), StatelessRecipe(HoltWinters())]
+    """:func:`baselines` as recipes (they refit on the history at every forecast)."""
+    return [StatelessRecipe(b) for b in baselines()]
 
 
 def baseline_by_name(name: str) -> Forecaster:
     """A baseline forecaster by its manifest name."""
-    table: dict[str, Forecaster] = {"naive": Naive(), "seasonal_naive": SeasonalNaive(), "ets": HoltWinters()}
+    table: dict[str, Forecaster] = {b.name: b for b in baselines()}
     if name not in table:
         raise DataError(f"unknown baseline {name!r}; expected one of {sorted(table)}")
     return table[name]

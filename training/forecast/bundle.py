@@ -15,8 +15,9 @@ from pydantic import ValidationError
 from schemas.common import describe_validation_error
 from schemas.forecast import ForecastManifest
 from service.errors import ModelLoadError
+from training.forecast.adaptive import AdaptiveIntervals
 from training.forecast.baselines import baseline_by_name
-from training.forecast.intervals import ConformalIntervals
+from training.forecast.combination import CombinationForecaster
 from training.forecast.models import Forecaster
 from training.forecast.series import DailySeries, ValueKind, file_sha256
 from training.forecast.windows import WindowSpec
@@ -74,18 +75,32 @@ class ForecastBundle:
     directory: Path
     manifest: ForecastManifest
     forecaster: Forecaster
-    intervals: ConformalIntervals
+    intervals: AdaptiveIntervals
     series: DailySeries
 
 
-def intervals_of(manifest: ForecastManifest) -> ConformalIntervals:
-    """The interval calibration recorded in a manifest."""
+def intervals_of(manifest: ForecastManifest) -> AdaptiveIntervals:
+    """The adaptive intervals in the state the manifest recorded (a fresh copy: serving keeps adapting it)."""
     spec = manifest.intervals
-    return ConformalIntervals(spec.level, spec.block_days, dict(spec.lower), dict(spec.upper))
+    return AdaptiveIntervals(
+        spec.level,
+        spec.gamma,
+        spec.window,
+        {str(b): a for b, a in spec.alpha.items()},
+        {str(b): list(r) for b, r in spec.residuals.items()},
+    )
+
+
+def _lstm(manifest: ForecastManifest, directory: Path, threads: int) -> Forecaster:
+    from training.forecast.lstm import load_lstm
+
+    spec = WindowSpec(**manifest.lstm.model_dump(exclude={"training"}))
+    return load_lstm(directory / manifest.model_file, spec, threads)
 
 
 def load_bundle(directory: Path, threads: int = 0) -> ForecastBundle:
-    """Load a bundle, verifying file hashes; TensorFlow is imported only when the served model is the LSTM."""
+    """Load a bundle, verifying file hashes; TensorFlow is imported only when the LSTM is served (alone or in
+    the combination)."""
     manifest = read_manifest(directory)
     for name, expected in [
         (manifest.model_file, manifest.model_sha256),
@@ -99,10 +114,12 @@ def load_bundle(directory: Path, threads: int = 0) -> ForecastBundle:
     series = read_series(directory / manifest.series.file, manifest.value)
     forecaster: Forecaster
     if manifest.chosen_model == "lstm":
-        from training.forecast.lstm import load_lstm
-
-        spec = WindowSpec(**manifest.lstm.model_dump(exclude={"training"}))
-        forecaster = load_lstm(directory / manifest.model_file, spec, threads)
+        forecaster = _lstm(manifest, directory, threads)
+    elif manifest.combination_weights is not None:
+        weights = {str(b): {str(m): w for m, w in ws.items()} for b, ws in manifest.combination_weights.items()}
+        used = {m for ws in weights.values() for m, w in ws.items() if w > 0}
+        members = {m: _lstm(manifest, directory, threads) if m == "lstm" else baseline_by_name(m) for m in used}
+        forecaster = CombinationForecaster(members, weights)
     else:
         forecaster = baseline_by_name(manifest.chosen_model)
     logger.info("loaded forecaster %s (%s, serving %s)", manifest.version, manifest.value, manifest.chosen_model)

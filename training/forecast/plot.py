@@ -1,31 +1,35 @@
-"""The bundle's plot: recent history with the forecast and its interval, and every model on the last fold."""
+"""The forecaster's plot: forecast fans from several rolling origins over the actuals, the next days, and
+every model on the last scored origin."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from training.forecast.backtest import ModelBacktest
-from training.forecast.series import DailySeries
+from training.forecast.rolling import WHOLE
 
-HISTORY_DAYS = 180
+if TYPE_CHECKING:
+    from training.forecast.selection import EvaluationOutcome
+
+FANS = 6
+"""Rolling origins drawn with their forecast and interval (evenly spread over the scored ones, the last included)."""
 
 
 def _days(first: dt.date, count: int) -> list[dt.date]:
     return [first + dt.timedelta(days=i) for i in range(count)]
 
 
+def fan_origins(scored: list[int], count: int = FANS) -> list[int]:
+    """``count`` indices spread evenly over ``scored``, ending with its last."""
+    picks = np.linspace(0, len(scored) - 1, min(count, len(scored))).round().astype(int)
+    return [scored[i] for i in sorted(set(picks.tolist()))]
+
+
 def plot_forecast(
-    path: Path,
-    series: DailySeries,
-    forecast: np.ndarray,
-    lower: np.ndarray,
-    upper: np.ndarray,
-    level: float,
-    served: str,
-    backtest: dict[str, ModelBacktest],
+    path: Path, outcome: EvaluationOutcome, forecast: np.ndarray, lower: np.ndarray, upper: np.ndarray
 ) -> Path:
     """Write a two-panel PNG (matplotlib Agg, no display needed); returns ``path``."""
     import matplotlib
@@ -33,28 +37,44 @@ def plot_forecast(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    rolling, run, served = outcome.rolling, outcome.interval_run, outcome.chosen
+    series, split = rolling.series, rolling.split
+    level = outcome.intervals.level
     unit = "USD per day" if series.value == "amount" else "loans per day"
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 8), constrained_layout=True)
-    start = max(0, len(series) - HISTORY_DAYS)
-    top.plot(
-        _days(series.date_at(start), len(series) - start), series.values[start:], color="black", lw=1, label="actual"
-    )
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 7), constrained_layout=True)
+    start = split.origins[outcome.groups["all"][0]] - 28
+    top.plot(_days(series.date_at(start), len(series) - start), series.values[start:], color="black", lw=0.6,
+             label="actual")  # fmt: skip
+    colors = plt.get_cmap("tab10")
+    for k, i in enumerate(fan_origins(outcome.groups["all"])):
+        first = series.date_at(split.origins[i])
+        days = _days(first, split.horizon)
+        color = colors(k % 10)
+        top.plot(days, rolling.forecasts[served][i], color=color, lw=1.2)
+        if not np.isnan(run.lower[i, 0]):
+            top.fill_between(days, run.lower[i], run.upper[i], color=color, alpha=0.18)
+        top.axvline(first, color=color, lw=0.6, ls=":")
     future = _days(series.end + dt.timedelta(days=1), len(forecast))
-    top.plot(future, forecast, color="tab:blue", lw=1.5, label=f"forecast ({served})")
-    top.fill_between(future, lower, upper, color="tab:blue", alpha=0.25, label=f"{level:.0%} interval")
-    top.set_title(f"Daily loan {series.value}: next {len(forecast)} days")
+    top.plot(future, forecast, color="tab:red", lw=1.5, label=f"next {len(forecast)} days")
+    top.fill_between(future, lower, upper, color="tab:red", alpha=0.2, label=f"{level:.0%} interval")
+    shifted = outcome.groups["shifted"]
+    if shifted:
+        top.scatter([series.date_at(split.origins[i]) for i in shifted], [0] * len(shifted), marker="^",
+                    color="tab:orange", s=14, label="origin after a level shift", zorder=3)  # fmt: skip
+    top.set_title(f"Daily loan {series.value}: {served} forecasts from rolling origins ({level:.0%} intervals)")
     top.set_ylabel(unit)
-    top.legend(loc="upper left")
+    top.legend(loc="upper left", fontsize="small")
 
-    some = next(iter(backtest.values())).final_fold()
-    fold_days = _days(some.first_day, len(some.actual))
-    bottom.plot(fold_days, some.actual, color="black", lw=1, label="actual")
-    for name, result in backtest.items():
-        fold = result.final_fold()
-        bottom.plot(fold_days, fold.forecast, lw=1, label=f"{name} (MASE {fold.metrics['mase']:.2f})")
-    bottom.set_title("Backtest, last fold (the most recent days of the data)")
+    last = outcome.groups["last"][0]
+    days = _days(series.date_at(split.origins[last]), split.horizon)
+    bottom.plot(days, rolling.actual(last), color="black", lw=1, label="actual")
+    for name, forecasts in rolling.forecasts.items():
+        mase = outcome.scores[name][WHOLE]["last"]
+        score = f" (MASE {mase['mase']:.2f})" if mase else ""
+        bottom.plot(days, forecasts[last], lw=2 if name == served else 0.9, label=f"{name}{score}")
+    bottom.set_title("Last scored origin: the final days of the data, every model")
     bottom.set_ylabel(unit)
-    bottom.legend(loc="upper left", fontsize="small")
-    fig.savefig(path, dpi=90)
+    bottom.legend(loc="upper left", fontsize="small", ncol=2)
+    fig.savefig(path, dpi=70)
     plt.close(fig)
     return path

@@ -19,6 +19,7 @@ from schemas.common import utc_now
 from schemas.loans import ForecastEvent, ForecastPoint, LoanRecord
 from service.errors import ConfigError
 from training.forecast.bundle import ForecastBundle, load_bundle
+from training.forecast.monitor import BandAccuracy, ForecastMonitor, error_scale
 from training.forecast.series import DailySeries, to_utc_day
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class ForecastService:
             raise ConfigError(f"series of {self._series.value} given to a {bundle.manifest.value} forecaster")
         self._lock = threading.Lock()
         self._cached: tuple[DailySeries, list[ForecastPoint]] | None = None
+        self.monitor = ForecastMonitor(error_scale(bundle.series.values), bundle.intervals)
 
     @classmethod
     def from_directory(cls, directory: Path, threads: int = 0) -> ForecastService:
@@ -84,11 +86,16 @@ class ForecastService:
     def _compute(self, series: DailySeries) -> list[ForecastPoint]:
         point = self.bundle.forecaster.forecast(series, self.horizon)
         first = series.end + dt.timedelta(days=1)
-        lower, upper = self.bundle.intervals.apply(point, first)
+        lower, upper = self.monitor.issue(first, point)
         return [
             ForecastPoint(date=first + dt.timedelta(days=i), forecast=float(f), lower=float(lo), upper=float(hi))
             for i, (f, lo, hi) in enumerate(zip(point, lower, upper, strict=True))
         ]
+
+    def check_accuracy(self) -> list[BandAccuracy]:
+        """Score the served forecasts on the days completed since (adapting the intervals); per band."""
+        self.monitor.observe(self.series)
+        return self.monitor.accuracy()
 
     def add_loans(self, records: Sequence[LoanRecord]) -> int:
         """Fold new loan events into the series; returns how many were used (see :meth:`update`)."""

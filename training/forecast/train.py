@@ -1,37 +1,39 @@
-"""``forecast train``: backtest every model, pick the best, fit the LSTM on all data, write the bundle."""
+"""``forecast train``: evaluate every model on rolling origins, serve the best, fit the LSTM, write a bundle."""
 
 from __future__ import annotations
 
-import datetime as dt
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import numpy as np
 
 from schemas.common import utc_now
 from schemas.forecast import (
-    Backtest,
+    Evaluation,
     ForecastManifest,
+    GroupScores,
     Intervals,
     LstmSettings,
-    ModelReport,
-    OriginScores,
-    Scores,
+    ModelEvaluation,
     SeriesInfo,
 )
 from schemas.manifest import DataFile
 from service.errors import DataError
 from service.paths import default_data_dir
-from training.forecast.backtest import ModelBacktest, best_model, rolling_origins, run_backtest
 from training.forecast.baselines import baseline_by_name, baseline_recipes
 from training.forecast.bundle import PLOT_FILE, SERIES_FILE, write_manifest, write_series
-from training.forecast.calibration import ReferenceResiduals
-from training.forecast.intervals import ConformalIntervals
-from training.forecast.lstm import MODEL_FILE, LstmConfig, LstmRecipe
+from training.forecast.combination import CombinationForecaster
+from training.forecast.lstm import MODEL_FILE, LstmConfig, LstmForecaster, LstmRecipe, load_lstm
 from training.forecast.models import Forecaster, Recipe
 from training.forecast.plot import plot_forecast
+from training.forecast.selection import COMBINATION, EvaluationOutcome, EvaluationSettings, evaluate_series
 from training.forecast.series import DailySeries, ValueKind, file_sha256, load_daily_series
+from training.forecast.windows import WindowSpec
 
 logger = logging.getLogger(__name__)
 
@@ -44,90 +46,107 @@ class TrainOptions:
     value: ValueKind
     out: Path
     lstm: LstmConfig = field(default_factory=LstmConfig)
-    origins: int = 6
-    step_days: int = 30
-    level: float = 0.8
+    evaluation: EvaluationSettings = field(default_factory=EvaluationSettings)
     version: str | None = None
+    cache: Path | None = None
+    evaluate_lstm: bool = True
+    """False leaves the LSTM out of the rolling evaluation: it is still trained and shipped, never served."""
 
 
-def _report(result: ModelBacktest, level: float, reference: ReferenceResiduals) -> ModelReport:
-    cov = result.interval_coverage(level, reference)
-    return ModelReport(
-        model=result.name,
-        mean=Scores(**result.mean_metrics()),
-        final_fold=Scores(**result.final_fold().metrics),
-        origins=[OriginScores(first_day=o.first_day, **o.metrics) for o in result.origins],
-        coverage=cov["coverage"],
-        coverage_final_fold=cov["coverage_final_fold"],
-        coverage_days=int(cov["days_scored"] or 0),
+def evaluate(
+    series: DailySeries,
+    cfg: LstmConfig,
+    settings: EvaluationSettings,
+    say: Callable[[str], None],
+    cache: Path | None,
+    with_lstm: bool = True,
+) -> EvaluationOutcome:
+    """The rolling evaluation of the baselines, the LSTM (unless ``with_lstm`` is False) and their combination."""
+    # The first origin needs a full window and horizon, and the LSTM at least 20 training windows.
+    least = max(cfg.window + cfg.horizon, cfg.spec().min_history + 20)
+    settings = replace(settings, min_history=max(settings.min_history, least))
+    recipes: list[Recipe] = [*baseline_recipes(), *([LstmRecipe(cfg)] if with_lstm else [])]
+    return evaluate_series(series, recipes, cfg.horizon, settings, cache, say)
+
+
+def evaluation_contract(outcome: EvaluationOutcome, settings: EvaluationSettings, cfg: LstmConfig) -> Evaluation:
+    """The manifest's ``evaluation`` section."""
+    split, series = outcome.rolling.split, outcome.rolling.series
+    scored = split.scored_origins
+    return Evaluation(
+        horizon=split.horizon,
+        step_days=split.step,
+        first_scored=series.date_at(scored[0]),
+        last_scored=series.date_at(scored[-1]),
+        origins_scored=len(scored),
+        origins_shifted=len(outcome.groups["shifted"]),
+        warmup_days=settings.warmup_days,
+        lstm_refit_days=settings.lstm_refit_days if "lstm" in outcome.scores else None,
+        level_shift=settings.shift.describe(),
+        combination_lookback=settings.rule.lookback,
+        combination_power=settings.rule.power,
+        models=[
+            ModelEvaluation(
+                model=model,
+                bands={band: GroupScores(**groups) for band, groups in table.items()},
+                vs_best_baseline=outcome.versus[model],
+            )
+            for model, table in outcome.scores.items()
+        ],
     )
 
 
-@dataclass(frozen=True)
-class BacktestOutcome:
-    """The rolling-origin backtest of every model on one series, and the model it selects."""
-
-    series: DailySeries
-    origins: list[int]
-    results: dict[str, ModelBacktest]
-    reference: ReferenceResiduals
-    reports: list[ModelReport]
-    chosen: str
-    why: str
-
-    def backtest_contract(self, step_days: int, horizon: int) -> Backtest:
-        """The manifest's ``backtest`` section."""
-        return Backtest(
-            horizon=horizon,
-            step_days=step_days,
-            first_days=[self.series.date_at(o) for o in self.origins],
-            models=self.reports,
-        )
+def fit_lstm(cfg: LstmConfig, series: DailySeries, cache: Path | None, say: Callable[[str], None]) -> LstmForecaster:
+    """The LSTM trained on all of ``series``; with ``cache``, a model trained before on the same days with
+    the same settings is loaded instead (``cache/lstm-<key>.keras`` and its window spec)."""
+    key = hashlib.blake2b(np.ascontiguousarray(series.values).tobytes() + repr(cfg).encode(), digest_size=16)
+    model_path = cache / f"lstm-{key.hexdigest()}.keras" if cache else None
+    if model_path is not None and model_path.is_file():
+        spec = WindowSpec(**json.loads(model_path.with_suffix(".json").read_text(encoding="utf-8")))
+        say(f"the LSTM trained on these {len(series)} days is in the cache: {model_path.name}")
+        return load_lstm(model_path, spec, cfg.threads)
+    say(f"training the LSTM on all {len(series)} days")
+    lstm = LstmRecipe(cfg).fit(series)
+    if model_path is not None:
+        model_path.parent.mkdir(parents=True, exist_ok=True)
+        lstm.save(model_path)
+        model_path.with_suffix(".json").write_text(json.dumps(lstm.spec.to_dict()), encoding="utf-8")
+    return lstm
 
 
-def backtest_all(
-    series: DailySeries, cfg: LstmConfig, origins: int, step_days: int, level: float, say: Callable[[str], None]
-) -> BacktestOutcome:
-    """Backtest the baselines and the LSTM on ``origins`` rolling origins and pick the lowest mean MASE."""
-    positions = rolling_origins(len(series), cfg.horizon, origins, step_days, cfg.window + cfg.horizon)
-    if len(positions) < origins:
-        say(f"only {len(positions)} of {origins} origins fit in the data")
-    recipes: list[Recipe] = [*baseline_recipes(), LstmRecipe(cfg)]
-    say(f"backtest: {len(positions)} origins x {len(recipes)} models, horizon {cfg.horizon} days")
-    results = run_backtest(series, recipes, positions, cfg.horizon, progress=say)
-    chosen, why = best_model(results)
-    reference = ReferenceResiduals.compute(series, cfg.horizon, [*positions, len(series)], progress=say)
-    reports = [_report(r, level, reference) for r in results.values()]
-    return BacktestOutcome(series, positions, results, reference, reports, chosen, why)
+def served_forecaster(chosen: str, lstm: LstmForecaster, outcome: EvaluationOutcome) -> Forecaster:
+    """The forecaster a bundle serves: the LSTM, a baseline, or the combination with its latest weights."""
+    if chosen == "lstm":
+        return lstm
+    if chosen == COMBINATION:
+        members = {m: lstm if m == "lstm" else baseline_by_name(m) for b in outcome.final_weights.values() for m in b}
+        return CombinationForecaster(members, outcome.final_weights)
+    return baseline_by_name(chosen)
 
 
 def train_forecaster(options: TrainOptions, say: Callable[[str], None]) -> ForecastManifest:
     """Run the whole job and return the manifest written into ``options.out``."""
     started = time.monotonic()
-    cfg = options.lstm
+    cfg, settings = options.lstm, options.evaluation
     series = load_daily_series(options.loans, options.value)
     say(f"{options.loans.name}: {len(series)} days of loan {options.value} ({series.start} .. {series.end})")
-    outcome = backtest_all(series, cfg, options.origins, options.step_days, options.level, say)
-    results, chosen, why = outcome.results, outcome.chosen, outcome.why
-    say(f"served model: {chosen} - {why}")
+    outcome = evaluate(series, cfg, settings, say, options.cache, options.evaluate_lstm)
+    chosen = outcome.chosen
+    say(f"served model: {chosen} - {outcome.why}")
 
-    say(f"training the LSTM on all {len(series)} days")
-    lstm = LstmRecipe(cfg).fit(series)
+    lstm = fit_lstm(cfg, series, options.cache, say)
     options.out.mkdir(parents=True, exist_ok=True)
     model_path = lstm.save(options.out / MODEL_FILE)
     write_series(series, options.out / SERIES_FILE)
 
-    served: Forecaster = lstm if chosen == "lstm" else baseline_by_name(chosen)
-    residuals = outcome.reference.before(len(series))
-    bands = ConformalIntervals.calibrate(residuals, options.level)
+    served = served_forecaster(chosen, lstm, outcome)
     forecast = served.forecast(series, cfg.horizon)
-    first_day = series.end + dt.timedelta(days=1)
-    lower, upper = bands.apply(forecast, first_day)
-    chosen_report = next(r for r in outcome.reports if r.model == chosen)
-    plot_forecast(options.out / PLOT_FILE, series, forecast, lower, upper, options.level, chosen, results)
+    lower, upper = outcome.intervals.bounds(forecast)
+    plot_forecast(options.out / PLOT_FILE, outcome, forecast, lower, upper)
 
     created = utc_now()
     spec = lstm.spec.to_dict()
+    aci = outcome.intervals
     manifest = ForecastManifest(
         version=options.version or f"{options.value}-{created:%Y%m%dT%H%M%SZ}",
         created_at=created,
@@ -135,22 +154,22 @@ def train_forecaster(options: TrainOptions, say: Callable[[str], None]) -> Forec
         window=cfg.window,
         horizon=cfg.horizon,
         chosen_model=chosen,
-        chosen_reason=why,
+        chosen_reason=outcome.why,
+        combination_weights=outcome.final_weights if chosen == COMBINATION else None,
         model_file=MODEL_FILE,
         model_sha256=file_sha256(model_path),
         lstm=LstmSettings(
             **spec,
             training={k: v for k, v in cfg.to_dict().items() if k not in {*spec, "extra"}},
         ),
-        backtest=outcome.backtest_contract(options.step_days, cfg.horizon),
+        evaluation=evaluation_contract(outcome, settings, cfg),
         intervals=Intervals(
-            level=bands.level,
-            block_days=bands.block_days,
-            lower=bands.lower,
-            upper=bands.upper,
-            calibration_days=len(residuals.values),
-            calibrated_on=outcome.reference.describe(len(series)),
-            coverage=chosen_report.coverage,
+            level=aci.level,
+            gamma=aci.gamma,
+            window=aci.window,
+            alpha=aci.alpha,
+            residuals={b: [round(r, 5) for r in rs] for b, rs in aci.residuals.items()},
+            coverage=outcome.interval_run.coverage,
         ),
         series=SeriesInfo(
             value=options.value,
