@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -140,11 +139,6 @@ class RouterClients:
             self.producer.abort_transaction()
             self._rewind(records)
             return False
-        except BaseException:
-            # Never leave a transaction open: abort (best effort) and let the caller reconnect or stop.
-            with contextlib.suppress(Exception):
-                self.producer.abort_transaction()
-            raise
 
     def _deliver_then_commit(self, outgoing: Sequence[OutRecord], offsets: dict[TopicPartition, Any]) -> bool:
         futures = self._send_all(outgoing)
