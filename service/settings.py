@@ -13,6 +13,7 @@ from pydantic_settings import NoDecode, SettingsConfigDict
 from schemas.common import DEPARTMENTS
 from service.kafka_config import KafkaSettings
 from service.paths import default_classifier_registry
+from service.prediction import MAX_ALTERNATIVES
 
 ENV_PREFIX = "TICKET_ROUTER_"
 
@@ -40,7 +41,7 @@ class RouterSettings(KafkaSettings):
     triage_threshold: float | None = Field(
         default=None, ge=0.0, le=1.0, description="Confidence below which events go to triage (default: the bundle's)."
     )
-    top_k: int = Field(default=3, ge=1, le=10, description="Alternatives carried in each routed event.")
+    top_k: int = Field(default=3, ge=1, le=MAX_ALTERNATIVES, description="Alternatives carried in each routed event.")
     max_message_bytes: int = Field(default=1_000_000, ge=1024, description="Larger records are dead-lettered.")
     registry: Path = Field(default_factory=default_classifier_registry, description="Model registry folder.")
     model_path: Path | None = Field(default=None, description="Serve this bundle instead of the registry's current.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,7 @@ from pydantic import ValidationError
 
 from schemas.manifest import ModelManifest
 from service.errors import ModelLoadError
-from service.registry import MANIFEST, ModelRegistry
+from service.registry import MANIFEST, ModelRegistry, remove_tree
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +83,7 @@ def prune_rejected(registry: ModelRegistry, keep: int) -> list[str]:
     """Delete all but the newest ``keep`` rejected challengers; returns what was deleted."""
     doomed = rejected_versions(registry)[: max(0, len(rejected_versions(registry)) - keep)]
     for version in doomed:
-        shutil.rmtree(rejected_root(registry) / version)
+        remove_tree(rejected_root(registry) / version)
     if doomed:
         logger.info("registry %s: pruned rejected challengers %s", registry.root, doomed)
     return doomed

@@ -49,4 +49,6 @@ def test_rollback_without_history_is_a_clear_error(tmp_path: Path, capsys: pytes
 
 
 def test_prune_keep_must_be_positive(registry: ModelRegistry, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["models", "--registry", str(registry.root), "prune", "--keep", "0"]) == 2
+    with pytest.raises(SystemExit) as exit_info:
+        main(["models", "--registry", str(registry.root), "prune", "--keep", "0"])
+    assert exit_info.value.code == 2 and "--keep: must be at least 1, got 0" in capsys.readouterr().err
