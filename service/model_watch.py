@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from schemas.common import DEPARTMENTS
-from service.errors import ModelLoadError
+from service.errors import ModelLoadError, describe_exception
 from service.heap import settle_heap
 from service.metrics import RouterMetrics
 from service.prediction import Classifier
@@ -32,7 +32,7 @@ def smoke_test(classifier: Classifier) -> None:
     try:
         predictions = classifier.predict(list(SMOKE_TEXTS))
     except Exception as exc:  # noqa: BLE001 - any failure of a candidate model is a refusal, never a crash
-        raise ModelLoadError(f"smoke test failed: {type(exc).__name__}: {exc}") from exc
+        raise ModelLoadError(f"smoke test failed: {describe_exception(exc)}") from exc
     if len(predictions) != len(SMOKE_TEXTS):
         raise ModelLoadError(f"smoke test: {len(predictions)} predictions for {len(SMOKE_TEXTS)} texts")
     for p in predictions:
