@@ -61,6 +61,8 @@ def _list(registry: ModelRegistry, as_json: bool) -> int:
         _say(_line(entry, "*" if entry.get("current") else " "))
     for entry in description["rejected"]:
         _say(_line(entry, "x"))
+    for problem in description["problems"]:
+        _say(f"! {problem}")
     return 0
 
 
