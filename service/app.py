@@ -9,7 +9,6 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 from service.allocator import running_allocator
-from service.errors import ModelLoadError
 from service.health import HealthServer
 from service.metrics import RouterMetrics
 from service.model_watch import ModelWatcher
@@ -52,12 +51,7 @@ class RouterApp:
 
     def load_model(self) -> None:
         """Load the first model; raises :class:`ModelLoadError` with the reason when none can serve."""
-        try:
-            self.watcher.load_initial()
-        except ModelLoadError:
-            raise
-        except OSError as exc:
-            raise ModelLoadError(f"cannot read the model: {exc}") from exc
+        self.watcher.load_initial()
 
     def run(self) -> None:
         """Serve HTTP, watch the registry and route until the router is stopped."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import csv
+import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,46 +11,43 @@ from typing import IO, Any
 from service.errors import DataError
 from service.prediction import Classifier
 from service.routing import decide
+from service.textfiles import checked_text, csv_rows, jsonl_objects
 
 CHUNK = 4096
 """Rows read and classified together (the classifier batches them further)."""
 
 
 def read_rows(path: Path, text_column: str, id_column: str | None = None) -> Iterator[tuple[str, Any]]:
-    """``(text, id)`` of every row of a ``.csv`` or ``.jsonl`` file, in file order."""
-    if not path.is_file():
-        raise DataError(f"input file not found: {path}")
-    if path.suffix.lower() == ".csv":
-        yield from _csv_rows(path, text_column, id_column)
-    elif path.suffix.lower() in {".jsonl", ".ndjson", ".json"}:
-        yield from _jsonl_rows(path, text_column, id_column)
+    """``(text, id)`` of every row of a ``.csv`` or ``.jsonl`` file, in file order; a :class:`DataError` naming
+    the file (and line) for anything that cannot be read.
+
+    The first row is read at once, so a missing, empty or unreadable file fails before a model is loaded.
+    """
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        rows = _csv_rows(path, text_column, id_column)
+    elif suffix in {".jsonl", ".ndjson", ".json"}:
+        rows = _jsonl_rows(path, text_column, id_column)
     else:
         raise DataError(f"{path}: unsupported input format {path.suffix!r} (use .csv or .jsonl)")
+    first = next(rows, None)
+    if first is None:
+        raise DataError(f"{path}: no rows")
+    return itertools.chain([first], rows)
 
 
 def _csv_rows(path: Path, text_column: str, id_column: str | None) -> Iterator[tuple[str, Any]]:
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        for column in (text_column, id_column):
-            if column is not None and column not in (reader.fieldnames or []):
-                raise DataError(f"{path}: no column {column!r}; columns are {reader.fieldnames}")
-        for row in reader:
-            yield row[text_column] or "", row[id_column] if id_column else None
+    for row in csv_rows(path, [c for c in (text_column, id_column) if c is not None]):
+        yield row[text_column] or "", row[id_column] if id_column else None
 
 
 def _jsonl_rows(path: Path, text_column: str, id_column: str | None) -> Iterator[tuple[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{path}:{number}: not JSON ({exc.msg})") from None
-            text = record.get(text_column) if isinstance(record, dict) else None
-            if not isinstance(text, str):
-                raise DataError(f"{path}:{number}: no string field {text_column!r}")
-            yield text, record.get(id_column) if id_column else None
+    for number, record in jsonl_objects(path):
+        text = checked_text(record.get(text_column), f"{path}:{number}: field {text_column!r}")
+        row_id = record.get(id_column) if id_column else None
+        if row_id is not None:  # copied to the output: it must be writable as UTF-8 too
+            checked_text(json.dumps(row_id, ensure_ascii=False), f"{path}:{number}: field {id_column!r}")
+        yield text, row_id
 
 
 def predict_file(

@@ -12,10 +12,10 @@ from pydantic import ValidationError
 
 from schemas.common import describe_validation_error
 from schemas.manifest import ModelManifest
-from service.errors import ModelLoadError, TicketRouterError
+from service.errors import ModelLoadError, TicketRouterError, describe_exception
 from service.hashing import sha256_file
 from service.label_space import LabelSpace, Probabilities
-from service.prediction import Prediction
+from service.prediction import MAX_ALTERNATIVES, Prediction
 from service.textclean import CLEANING_VERSION, clean_texts
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,9 @@ class ModelRunner:
 class BundleClassifier:
     """A loaded, verified bundle: the router's :class:`~service.prediction.Classifier`."""
 
-    def __init__(self, path: Path, manifest: ModelManifest, runner: ModelRunner, alternatives: int = 5) -> None:
+    def __init__(
+        self, path: Path, manifest: ModelManifest, runner: ModelRunner, alternatives: int = MAX_ALTERNATIVES
+    ) -> None:
         self.path = path
         self.manifest = manifest
         self.runner = runner
@@ -91,7 +93,7 @@ class BundleClassifier:
 
 
 def read_manifest(path: Path) -> ModelManifest:
-    """The validated manifest of the bundle directory ``path``."""
+    """The validated manifest of the bundle directory ``path``; :class:`ModelLoadError` for any failure."""
     file = path / MANIFEST
     if not path.is_dir():
         raise ModelLoadError(f"model bundle {path} is not a directory")
@@ -101,14 +103,27 @@ def read_manifest(path: Path) -> ModelManifest:
         return ModelManifest.model_validate_json(file.read_bytes())
     except ValidationError as exc:
         raise ModelLoadError(f"{file} is not a valid manifest: {describe_validation_error(exc)}") from None
+    except OSError as exc:
+        raise ModelLoadError(f"cannot read {file}: {exc.strerror or exc}") from None
 
 
 def verify_model_file(path: Path, manifest: ModelManifest) -> Path:
-    """The model file's path once its sha256 matches the manifest; :class:`ModelLoadError` otherwise."""
+    """The model file's path once it lies inside the bundle and its sha256 matches the manifest.
+
+    A model file that leads out of the bundle folder (a symlink elsewhere) is refused: what is loaded must be
+    what the registry holds. :class:`ModelLoadError` for any failure.
+    """
     model_file = path / manifest.model_file
     if not model_file.is_file():
         raise ModelLoadError(f"model bundle {path}: model file {manifest.model_file} is missing")
-    actual = sha256_file(model_file)
+    if not model_file.resolve().is_relative_to(path.resolve()):
+        raise ModelLoadError(
+            f"model bundle {path}: model file {manifest.model_file} leads outside the bundle; refusing to load it"
+        )
+    try:
+        actual = sha256_file(model_file)
+    except OSError as exc:
+        raise ModelLoadError(f"model bundle {path}: cannot read {manifest.model_file}: {exc.strerror or exc}") from None
     if actual != manifest.model_sha256:
         raise ModelLoadError(
             f"model bundle {path}: sha256 of {manifest.model_file} is {actual[:12]}…, the manifest says "
@@ -118,7 +133,11 @@ def verify_model_file(path: Path, manifest: ModelManifest) -> Path:
 
 
 def load_bundle(path: Path, batch_size: int = BATCH_SIZE) -> BundleClassifier:
-    """Read, verify (manifest, sha256, cleaning version, output size) and load a bundle directory."""
+    """Read, verify (manifest, sha256, cleaning version, output size) and load a bundle directory.
+
+    Any failure, whatever the files hold (junk, a ``config.json`` nested 100,000 deep, wrong types), is a
+    :class:`ModelLoadError`, so a bad bundle is refused and never crashes a command or the model watcher.
+    """
     manifest = read_manifest(path)
     model_file = verify_model_file(path, manifest)
     if manifest.cleaning_version != CLEANING_VERSION:
@@ -131,10 +150,11 @@ def load_bundle(path: Path, batch_size: int = BATCH_SIZE) -> BundleClassifier:
     import service.keras_layers  # noqa: F401 - registers the custom layers for deserialisation
 
     try:
-        model = keras.saving.load_model(model_file, compile=False, safe_mode=True)
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        raise ModelLoadError(f"model bundle {path}: cannot load {manifest.model_file}: {exc}") from exc
-    runner = ModelRunner(model, batch_size)
+        runner = ModelRunner(keras.saving.load_model(model_file, compile=False, safe_mode=True), batch_size)
+    except Exception as exc:  # noqa: BLE001 - the file's content is untrusted: any failure is a refusal
+        raise ModelLoadError(
+            f"model bundle {path}: cannot load {manifest.model_file}: {describe_exception(exc)}"
+        ) from exc
     if runner.n_outputs != len(manifest.labels):
         raise ModelLoadError(
             f"model bundle {path}: the model has {runner.n_outputs} outputs, the manifest {len(manifest.labels)} labels"

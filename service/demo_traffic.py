@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from schemas.common import utc_now
 from service.errors import DataError
+from service.textfiles import jsonl_objects
 
 EXAMPLES = Path(__file__).parent / "examples" / "sample_events.jsonl"
 PLATFORMS = ("x", "facebook", "instagram", "reddit")
@@ -27,19 +28,7 @@ class DemoMessage(NamedTuple):
 
 def load_events_file(path: Path) -> list[dict[str, object]]:
     """Events from a JSONL file, one JSON object a line; a clear error naming the line when one is not."""
-    if not path.is_file():
-        raise DataError(f"events file not found: {path}")
-    events = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            event = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path}:{number}: not JSON ({exc.msg})") from None
-        if not isinstance(event, dict):
-            raise DataError(f"{path}:{number}: expected a JSON object")
-        events.append(event)
+    events: list[dict[str, object]] = [event for _, event in jsonl_objects(path, "events file")]
     if not events:
         raise DataError(f"events file is empty: {path}")
     return events

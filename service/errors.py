@@ -37,3 +37,9 @@ class UnroutableLabelError(TicketRouterError):
 
 class DataError(TicketRouterError):
     """Training or evaluation data is missing or malformed."""
+
+
+def describe_exception(exc: BaseException, limit: int = 300) -> str:
+    """``Type: message`` of an unexpected exception on one line, cut to ``limit`` characters (for error lines)."""
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from schemas.common import DEPARTMENTS
-from service.errors import ModelLoadError
+from service.errors import ModelLoadError, describe_exception
 from service.heap import settle_heap
 from service.metrics import RouterMetrics
 from service.prediction import Classifier
@@ -32,7 +32,7 @@ def smoke_test(classifier: Classifier) -> None:
     try:
         predictions = classifier.predict(list(SMOKE_TEXTS))
     except Exception as exc:  # noqa: BLE001 - any failure of a candidate model is a refusal, never a crash
-        raise ModelLoadError(f"smoke test failed: {type(exc).__name__}: {exc}") from exc
+        raise ModelLoadError(f"smoke test failed: {describe_exception(exc)}") from exc
     if len(predictions) != len(SMOKE_TEXTS):
         raise ModelLoadError(f"smoke test: {len(predictions)} predictions for {len(SMOKE_TEXTS)} texts")
     for p in predictions:
@@ -42,8 +42,11 @@ def smoke_test(classifier: Classifier) -> None:
 
 def _fingerprint(path: Path) -> tuple[str, int]:
     """Identifies a bundle directory's content well enough to notice it was replaced."""
-    stamps = [f.stat().st_mtime_ns for f in path.iterdir() if f.is_file()] if path.is_dir() else []
-    return str(path.resolve()), max(stamps, default=0)
+    try:
+        stamps = [f.stat().st_mtime_ns for f in path.iterdir() if f.is_file()] if path.is_dir() else []
+        return str(path.resolve()), max(stamps, default=0)
+    except OSError:  # unreadable or changing under us: the loader will say what is wrong with it
+        return str(path), -1
 
 
 class ModelWatcher(BackgroundWorker):
@@ -65,10 +68,13 @@ class ModelWatcher(BackgroundWorker):
         self.current: Classifier | None = None
 
     def load_initial(self) -> Classifier:
-        """Load the current bundle now; raises :class:`ModelLoadError` when there is none that works."""
-        candidate = self._try_load()
+        """Load the current bundle now; raises :class:`ModelLoadError` with the reason when none works."""
+        try:
+            candidate = self._try_load(raise_refusal=True)
+        except (OSError, ModelLoadError) as exc:
+            raise ModelLoadError(f"no loadable model: {exc}") from exc
         if candidate is None:
-            raise ModelLoadError(f"no loadable model at {self._safe_resolve() or 'the registry'} (see the log)")
+            raise ModelLoadError("no loadable model (see the log)")
         self._pending = None
         self._install(candidate)
         return candidate
@@ -107,8 +113,9 @@ class ModelWatcher(BackgroundWorker):
             logger.warning("cannot resolve the current model: %s", exc)
             return None
 
-    def _try_load(self) -> Classifier | None:
-        path = self._safe_resolve()
+    def _try_load(self, raise_refusal: bool = False) -> Classifier | None:
+        """A new candidate in service order, or None; a refused one is counted and logged (or raised at start)."""
+        path = self._resolve() if raise_refusal else self._safe_resolve()
         if path is None:
             return None
         key = _fingerprint(path)
@@ -120,6 +127,8 @@ class ModelWatcher(BackgroundWorker):
         except ModelLoadError as exc:
             self._refused.add(key)
             self._metrics.model_reloads.labels(outcome="refused").inc()
+            if raise_refusal:
+                raise
             logger.error("refused model bundle %s: %s; the model in service keeps serving", path, exc)
             return None
         self._serving_key = key

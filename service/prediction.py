@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 
+MAX_ALTERNATIVES = 5
+"""Alternatives a loaded bundle ranks after the top department: the most a caller can ask for."""
+
 
 class Scored(NamedTuple):
     """A label with its department and probability."""

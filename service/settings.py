@@ -14,6 +14,7 @@ from schemas.common import DEPARTMENTS
 from service.allocator import AllocatorChoice
 from service.kafka_config import KafkaSettings
 from service.paths import default_classifier_registry
+from service.prediction import MAX_ALTERNATIVES
 
 ENV_PREFIX = "TICKET_ROUTER_"
 
@@ -41,7 +42,7 @@ class RouterSettings(KafkaSettings):
     triage_threshold: float | None = Field(
         default=None, ge=0.0, le=1.0, description="Confidence below which events go to triage (default: the bundle's)."
     )
-    top_k: int = Field(default=3, ge=1, le=10, description="Alternatives carried in each routed event.")
+    top_k: int = Field(default=3, ge=1, le=MAX_ALTERNATIVES, description="Alternatives carried in each routed event.")
     max_message_bytes: int = Field(default=1_000_000, ge=1024, description="Larger records are dead-lettered.")
     producer_max_bytes: int = Field(
         default=1_048_576,

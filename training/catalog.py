@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,7 @@ from pydantic import ValidationError
 
 from schemas.manifest import ModelManifest
 from service.errors import ModelLoadError
-from service.registry import MANIFEST, ModelRegistry
+from service.registry import CURRENT, MANIFEST, ModelRegistry, remove_tree
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +63,22 @@ def rejected_versions(registry: ModelRegistry) -> list[str]:
 
 
 def describe_registry(registry: ModelRegistry) -> dict[str, Any]:
-    """Every version with its scores, the current one, the history of current versions and rejected challengers."""
-    current = current_or_none(registry)
+    """Every version with its scores, the current one, the history of current versions and rejected challengers.
+
+    A ``CURRENT`` or ``HISTORY`` that is refused (junk, a path instead of a version) is described, not raised:
+    ``problems`` says why.
+    """
+    problems: list[str] = []
+    current = None
+    if (registry.root / CURRENT).exists():
+        try:
+            current = registry.current_version()
+        except ModelLoadError as exc:
+            problems.append(str(exc))
+    try:
+        history = registry.history()
+    except ModelLoadError as exc:
+        history, problems = [], [*problems, str(exc)]
     versions = []
     for version in registry.versions():
         entry = describe_bundle(registry.root / version)
@@ -74,9 +87,10 @@ def describe_registry(registry: ModelRegistry) -> dict[str, Any]:
     return {
         "registry": str(registry.root),
         "current": current,
-        "history": registry.history(),
+        "history": history,
         "versions": versions,
         "rejected": [describe_bundle(rejected_root(registry) / v) for v in rejected_versions(registry)],
+        "problems": problems,
     }
 
 
@@ -84,7 +98,7 @@ def prune_rejected(registry: ModelRegistry, keep: int) -> list[str]:
     """Delete all but the newest ``keep`` rejected challengers; returns what was deleted."""
     doomed = rejected_versions(registry)[: max(0, len(rejected_versions(registry)) - keep)]
     for version in doomed:
-        shutil.rmtree(rejected_root(registry) / version)
+        remove_tree(rejected_root(registry) / version)
     if doomed:
         logger.info("registry %s: pruned rejected challengers %s", registry.root, doomed)
     return doomed

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from schemas.common import DEPARTMENTS, TRIAGE
 from schemas.manifest import DataFile
 from service.errors import DataError
 from service.hashing import sha256_file
+from service.textfiles import csv_rows
 
 SEED = 42
 VALIDATION_FRACTION = 0.15
@@ -59,15 +59,8 @@ class LabelledTexts:
 
 
 def read_csv(path: Path, required: Sequence[str]) -> list[dict[str, str]]:
-    """Rows of a CSV file as dicts; a :class:`DataError` naming the file when it or a column is missing."""
-    if not path.is_file():
-        raise DataError(f"data file not found: {path}")
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in required if c not in (reader.fieldnames or [])]
-        if missing:
-            raise DataError(f"{path}: missing column(s) {missing}; columns are {reader.fieldnames}")
-        return list(reader)
+    """Rows of a UTF-8 CSV file as dicts; a :class:`DataError` naming the file when it, a column or a line is bad."""
+    return list(csv_rows(path, required, "data file"))
 
 
 def _provenance(path: Path, rows: int, root: Path | None = None) -> DataFile:

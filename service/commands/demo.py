@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from service.cli_base import positive_int
 from service.paths import default_data_dir
 
 if TYPE_CHECKING:  # the demo's modules bring in Kafka: imported when the command runs
@@ -29,7 +30,9 @@ def register(subparsers: Any) -> None:
         "Everything is stopped at the end (with --keep-running: at Ctrl-C).",
     )
     parser.add_argument("--events", type=Path, help="JSONL file of events to send (default: sampled from the data)")
-    parser.add_argument("-n", "--count", type=int, default=2000, help="events to sample from the data (default: 2000)")
+    parser.add_argument(
+        "-n", "--count", type=positive_int, default=2000, help="events to sample from the data (default: 2000)"
+    )
     parser.add_argument("--data-dir", type=Path, default=None, help="shared data folder (default: ../shared/data)")
     parser.add_argument("--no-malformed", action="store_true", help="do not mix malformed events in")
     parser.add_argument("--seed", type=int, default=7, help="sampling seed (default: 7)")

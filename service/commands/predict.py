@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from pathlib import Path
 from typing import Any
+
+from service.cli_base import bounded_int, unit_interval
+from service.prediction import MAX_ALTERNATIVES
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +28,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--text-column", default="text", help="column (CSV) or field (JSONL) with the text")
     parser.add_argument("--id-column", help="column or field copied to each output line as id")
     parser.add_argument("--output", type=Path, help="output .jsonl file (default: standard output)")
-    parser.add_argument("--threshold", type=float, help="triage threshold (default: the bundle's)")
-    parser.add_argument("--top-k", type=int, default=3, help="alternatives per line (default: 3)")
+    parser.add_argument("--threshold", type=unit_interval, help="triage threshold in [0, 1] (default: the bundle's)")
+    parser.add_argument(
+        "--top-k",
+        type=bounded_int(1, MAX_ALTERNATIVES),
+        default=3,
+        help=f"alternatives per line, 1 to {MAX_ALTERNATIVES} (default: 3)",
+    )
     parser.set_defaults(handler=_run)
 
 
@@ -36,17 +43,12 @@ def _run(args: argparse.Namespace) -> int:
     from service.bundle import load_bundle
     from service.paths import default_classifier_registry
     from service.registry import ModelRegistry
+    from service.textfiles import atomic_output
 
-    path = args.model or ModelRegistry(args.registry or default_classifier_registry()).current_path()
-    classifier = load_bundle(path)
-    rows = read_rows(args.input, args.text_column, args.id_column)
-    if args.output is None:
-        count = predict_file(classifier, rows, sys.stdout, args.threshold, args.top_k)
-    else:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        tmp = args.output.with_name(args.output.name + ".partial")
-        with tmp.open("w", encoding="utf-8") as out:
-            count = predict_file(classifier, rows, out, args.threshold, args.top_k)
-        tmp.replace(args.output)
+    rows = read_rows(args.input, args.text_column, args.id_column)  # a bad file fails before the model loads
+    with atomic_output(args.output) as out:
+        path = args.model or ModelRegistry(args.registry or default_classifier_registry()).current_path()
+        classifier = load_bundle(path)
+        count = predict_file(classifier, rows, out, args.threshold, args.top_k)
     logger.info("predicted %d rows with model %s", count, classifier.version)
     return 0

@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,20 +15,21 @@ from pydantic import ValidationError
 
 from schemas.common import describe_validation_error
 from service.allocator import ensure_allocator
+from service.cli_base import unit_interval
 from service.errors import ConfigError
 from service.settings import ENV_PREFIX, RouterSettings
 
 logger = logging.getLogger(__name__)
 
 # Options that override one settings field each; every other field is set by environment only.
-OPTIONS: dict[str, tuple[str, type, str]] = {
+OPTIONS: dict[str, tuple[str, Callable[[str], Any], str]] = {
     "--bootstrap-servers": ("bootstrap_servers", str, "Kafka brokers, host:port[,host:port]"),
     "--group-id": ("group_id", str, "consumer group"),
     "--input-topics": ("input_topics", str, "comma-separated input topics"),
     "--delivery": ("delivery", str, "exactly_once or at_least_once"),
     "--batch-size": ("batch_size", int, "most records per micro-batch"),
     "--batch-wait-ms": ("batch_wait_ms", int, "longest wait to fill a batch"),
-    "--threshold": ("triage_threshold", float, "triage confidence threshold (default: the bundle's)"),
+    "--threshold": ("triage_threshold", unit_interval, "triage confidence threshold in [0, 1] (default: the bundle's)"),
     "--registry": ("registry", Path, "model registry folder"),
     "--model": ("model_path", Path, "serve this bundle instead of the registry's current one"),
     "--http-port": ("http_port", int, "port of /metrics, /healthz, /readyz (0: any free port)"),

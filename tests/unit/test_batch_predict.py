@@ -48,7 +48,7 @@ def test_bad_inputs_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="unsupported"):
         list(read_rows(tmp_path / "a.txt", "text"))
     (tmp_path / "b.csv").write_text("body\nx\n", encoding="utf-8")
-    with pytest.raises(DataError, match="no column 'text'"):
+    with pytest.raises(DataError, match=r"missing column\(s\) text; columns found: body"):
         list(read_rows(tmp_path / "b.csv", "text"))
     (tmp_path / "c.jsonl").write_text('{"text": "ok"}\n{"text": 3}\n', encoding="utf-8")
     with pytest.raises(DataError, match=r"c.jsonl:2"):

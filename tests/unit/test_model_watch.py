@@ -62,5 +62,5 @@ def test_swaps_new_version_and_refuses_broken_ones(tmp_path: Path) -> None:
 
 def test_no_loadable_model_at_start_is_an_error(tmp_path: Path) -> None:
     watcher = ModelWatcher(lambda: _bundle(tmp_path, "corrupt"), _loader, RouterMetrics(CollectorRegistry()), 60)
-    with pytest.raises(ModelLoadError, match="no loadable model"):
+    with pytest.raises(ModelLoadError, match="no loadable model: sha256 mismatch"):
         watcher.load_initial()

@@ -49,4 +49,18 @@ def test_rollback_without_history_is_a_clear_error(tmp_path: Path, capsys: pytes
 
 
 def test_prune_keep_must_be_positive(registry: ModelRegistry, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["models", "--registry", str(registry.root), "prune", "--keep", "0"]) == 2
+    with pytest.raises(SystemExit) as exit_info:
+        main(["models", "--registry", str(registry.root), "prune", "--keep", "0"])
+    assert exit_info.value.code == 2 and "--keep: must be at least 1, got 0" in capsys.readouterr().err
+
+
+def test_list_describes_refused_pointers_instead_of_failing(
+    registry: ModelRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (registry.root / "CURRENT").write_text("../elsewhere\n")
+    (registry.root / "HISTORY").write_bytes(b"v1\n\xff\xfe\n")
+    assert main(["models", "--registry", str(registry.root), "list"]) == 0
+    out = capsys.readouterr().out
+    assert "current: -" in out and "'../elsewhere' is not a version name" in out and "HISTORY is not UTF-8" in out
+    assert main(["models", "--registry", str(registry.root), "rollback"]) == 2
+    assert "is not a version name" in capsys.readouterr().err

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from service.cli_base import unit_interval
+
 
 def register(subparsers: Any) -> None:
     """Add the ``evaluate`` subcommand."""
@@ -24,20 +26,23 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--input", type=Path, required=True, help="labelled CSV file")
     parser.add_argument("--text-column", default="text", help="text column (default: text)")
     parser.add_argument("--label-column", default="label", help="label column (default: label)")
-    parser.add_argument("--threshold", type=float, help="triage threshold (default: the bundle's)")
+    parser.add_argument("--threshold", type=unit_interval, help="triage threshold in [0, 1] (default: the bundle's)")
     parser.set_defaults(handler=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from service.bundle import load_bundle
+    from service.errors import DataError
     from service.paths import default_classifier_registry
     from service.registry import ModelRegistry
     from training.classifier_data import read_csv
     from training.evaluation import evaluate_rows
 
+    rows = read_csv(args.input, [args.text_column, args.label_column])  # a bad file fails before the model loads
+    if not rows:
+        raise DataError(f"{args.input}: no rows to evaluate")
     path = args.model or ModelRegistry(args.registry or default_classifier_registry()).current_path()
     bundle = load_bundle(path)
-    rows = read_csv(args.input, [args.text_column, args.label_column])
     texts = [r[args.text_column] for r in rows]
     labels = [r[args.label_column] for r in rows]
     threshold = bundle.triage_threshold if args.threshold is None else args.threshold

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from service.cli_base import bounded_int, positive_int
 from service.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -42,15 +43,18 @@ def register(subparsers: Any) -> None:
         "--value", choices=["amount", "count"], default="amount", help="sum of amount or number of loans per day"
     )
     train.add_argument("--out", type=Path, required=True, help="bundle directory to write (created if missing)")
-    train.add_argument("--window", type=int, default=60, help="days of history the LSTM reads (default: 60)")
-    train.add_argument("--horizon", type=int, default=90, help="days the model forecasts (default: 90)")
-    train.add_argument("--span", type=int, default=364, help="days of scored weekly origins (default: 364)")
+    train.add_argument("--window", type=positive_int, default=60, help="days of history the LSTM reads (default: 60)")
+    train.add_argument("--horizon", type=positive_int, default=90, help="days the model forecasts (default: 90)")
+    train.add_argument("--span", type=positive_int, default=364, help="days of scored weekly origins (default: 364)")
     train.add_argument(
-        "--warmup", type=int, default=91, help="days of unscored origins before them, to learn weights (default: 91)"
+        "--warmup",
+        type=positive_int,
+        default=91,
+        help="days of unscored origins first, to learn weights (default: 91)",
     )
-    train.add_argument("--step", type=int, default=7, help="days between origins (default: 7)")
+    train.add_argument("--step", type=positive_int, default=7, help="days between origins (default: 7)")
     train.add_argument(
-        "--refit", type=int, default=182, help="days between LSTM refits in the evaluation (default: 182)"
+        "--refit", type=positive_int, default=182, help="days between LSTM refits in the evaluation (default: 182)"
     )
     train.add_argument("--cache", type=Path, help="folder that keeps LSTM fits and forecasts across runs")
     train.add_argument(
@@ -64,7 +68,9 @@ def register(subparsers: Any) -> None:
         "--no-ets-input", action="store_true", help="train the LSTM without ETS's forecast among its inputs"
     )
     train.add_argument("--level", type=float, default=0.8, help="prediction interval level (default: 0.8)")
-    train.add_argument("--threads", type=int, default=1, help="TensorFlow threads; 0 = all cores (default: 1)")
+    train.add_argument(
+        "--threads", type=bounded_int(0), default=1, help="TensorFlow threads; 0 = all cores (default: 1)"
+    )
     train.add_argument("--version", help="bundle version (default: <value>-<UTC timestamp>)")
     train.set_defaults(handler=_train)
 
@@ -75,7 +81,7 @@ def register(subparsers: Any) -> None:
         "date,forecast,lower,upper (lower/upper: the bundle's prediction interval).",
     )
     predict.add_argument("--model", type=Path, required=True, help="bundle directory written by `forecast train`")
-    predict.add_argument("--days", type=int, default=30, help="days to forecast, at most the bundle's horizon")
+    predict.add_argument("--days", type=positive_int, default=30, help="days to forecast, at most the bundle's horizon")
     predict.add_argument("--output", type=Path, required=True, help="CSV file to write ('-' for stdout)")
     predict.set_defaults(handler=_predict)
 
@@ -136,19 +142,15 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
+    from service.textfiles import atomic_output
     from training.forecast.service import ForecastService
 
-    service = ForecastService.from_directory(args.model)
-    points = service.forecast(args.days)
-    handle = sys.stdout if str(args.output) == "-" else args.output.open("w", newline="", encoding="utf-8")
-    try:
+    with atomic_output(args.output) as handle:
+        points = ForecastService.from_directory(args.model).forecast(args.days)
         writer = csv.writer(handle)
         writer.writerow(["date", "forecast", "lower", "upper"])
         for p in points:
             writer.writerow([p.date.isoformat(), f"{p.forecast:.2f}", f"{p.lower:.2f}", f"{p.upper:.2f}"])
-    finally:
-        if handle is not sys.stdout:
-            handle.close()
     if handle is not sys.stdout:
         _say(f"{len(points)} days ({points[0].date} .. {points[-1].date}) written to {args.output}")
     return 0

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from service.cli_base import positive_int
 from service.registry import ModelRegistry
 from training.catalog import describe_registry
 
@@ -27,7 +28,9 @@ def register(subparsers: Any) -> None:
     listing.add_argument("--json", action="store_true", help="print the full description as JSON")
     actions.add_parser("rollback", help="point CURRENT back at the previously current version")
     prune = actions.add_parser("prune", help="delete all but the newest bundles (never the current one)")
-    prune.add_argument("--keep", type=int, default=None, help="bundles to keep (default: TICKET_TRAINER_KEEP_BUNDLES)")
+    prune.add_argument(
+        "--keep", type=positive_int, default=None, help="bundles to keep (default: $TICKET_TRAINER_KEEP_BUNDLES)"
+    )
     parser.set_defaults(handler=_run)
 
 
@@ -43,11 +46,7 @@ def _run(args: argparse.Namespace) -> int:
         after = registry.rollback()
         _say(f"current version: {after} (was {before})")
         return 0
-    keep = args.keep if args.keep is not None else settings.keep_bundles
-    if keep < 1:
-        _say("models prune: --keep must be at least 1", err=True)
-        return 2
-    deleted = registry.prune(keep)
+    deleted = registry.prune(args.keep if args.keep is not None else settings.keep_bundles)
     _say(f"deleted {len(deleted)} bundle(s): {', '.join(deleted) if deleted else '-'}")
     return 0
 
@@ -62,6 +61,8 @@ def _list(registry: ModelRegistry, as_json: bool) -> int:
         _say(_line(entry, "*" if entry.get("current") else " "))
     for entry in description["rejected"]:
         _say(_line(entry, "x"))
+    for problem in description["problems"]:
+        _say(f"! {problem}")
     return 0
 
 
@@ -82,5 +83,5 @@ def _line(entry: dict[str, Any], mark: str) -> str:
     return "  ".join(parts)
 
 
-def _say(text: str, err: bool = False) -> None:
-    print(text, file=sys.stderr if err else sys.stdout)  # noqa: T201 - a command's output
+def _say(text: str) -> None:
+    print(text, file=sys.stdout)  # noqa: T201 - a command's output

@@ -9,9 +9,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from service.cli_base import bounded_float, bounded_int, positive_int
 from service.paths import PROJECT_ROOT, default_classifier_registry, default_data_dir
 
 logger = logging.getLogger(__name__)
+
+SHARE = bounded_float(0, 1, open_low=True, open_high=True)
+RATE = bounded_float(0, 1, open_high=True)
 
 
 def register(subparsers: Any) -> None:
@@ -34,7 +38,7 @@ def register(subparsers: Any) -> None:
     data.add_argument("--label-column", default="label", help="label column of --train (default: label)")
     data.add_argument("--routing", type=Path, help="CSV with columns label,department mapping labels of --train")
     data.add_argument("--department-column", default="department", help="department column of --train, if any")
-    data.add_argument("--validation-fraction", type=float, default=0.15, help="held-out share (default: 0.15)")
+    data.add_argument("--validation-fraction", type=SHARE, default=0.15, help="held-out share (default: 0.15)")
     out = parser.add_argument_group("output")
     out.add_argument("--out", type=Path, help="bundle folder to create (default: <registry>/<new version>)")
     out.add_argument("--version", help="bundle version (default: --out's name, else the UTC time)")
@@ -43,15 +47,15 @@ def register(subparsers: Any) -> None:
     out.add_argument("--work-dir", type=Path, help="checkpoints folder (default: runs/classifier/<version>)")
     model = parser.add_argument_group("model (defaults: the production recipe)")
     model.add_argument("--tiny", action="store_true", help="a tiny model that trains in seconds (tests, smoke runs)")
-    model.add_argument("--epochs", type=int, help="most epochs (early stopping on validation loss)")
-    model.add_argument("--patience", type=int, help="epochs without validation-loss improvement before stopping")
-    model.add_argument("--batch-size", type=int, help="training batch size")
-    model.add_argument("--lstm-units", type=int, help="LSTM units per direction")
-    model.add_argument("--embedding-dim", type=int, help="embedding size (GloVe needs 50)")
-    model.add_argument("--vocab-size", type=int, help="largest vocabulary")
-    model.add_argument("--learning-rate", type=float, help="AdamW learning rate")
-    model.add_argument("--dropout", type=float, help="dropout before the softmax")
-    model.add_argument("--label-smoothing", type=float, help="label smoothing of the cross-entropy (0 for none)")
+    model.add_argument("--epochs", type=positive_int, help="most epochs (early stopping on validation loss)")
+    model.add_argument("--patience", type=bounded_int(0), help="epochs without improvement before stopping")
+    model.add_argument("--batch-size", type=positive_int, help="training batch size")
+    model.add_argument("--lstm-units", type=positive_int, help="LSTM units per direction")
+    model.add_argument("--embedding-dim", type=positive_int, help="embedding size (GloVe needs 50)")
+    model.add_argument("--vocab-size", type=bounded_int(3), help="largest vocabulary")
+    model.add_argument("--learning-rate", type=bounded_float(0, 1, open_low=True), help="AdamW learning rate")
+    model.add_argument("--dropout", type=RATE, help="dropout before the softmax")
+    model.add_argument("--label-smoothing", type=RATE, help="label smoothing of the cross-entropy (0 for none)")
     model.add_argument("--no-glove", action="store_true", help="random embedding initialisation instead of GloVe")
     model.add_argument(
         "--no-linear-branch",
@@ -83,7 +87,7 @@ def _config(args: argparse.Namespace) -> Any:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from service.registry import ModelRegistry
+    from service.registry import ModelRegistry, check_version_name
     from training.classifier_bundle import write_bundle
     from training.classifier_data import load_labelled_csv, load_production, stratified_split
     from training.classifier_train import train_model
@@ -99,7 +103,7 @@ def _run(args: argparse.Namespace) -> int:
         out_dir: Path = args.out
         version = args.version or out_dir.name
     else:
-        version = args.version or registry.new_version()
+        version = check_version_name(args.version, "--version") if args.version else registry.new_version()
         out_dir = registry.root / version
     work_dir = args.work_dir or PROJECT_ROOT / "runs" / "classifier" / version
     trained = train_model(train, val, config, work_dir / "checkpoints")

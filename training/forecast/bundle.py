@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from schemas.common import describe_validation_error
 from schemas.forecast import ForecastManifest
-from service.errors import ModelLoadError
+from service.errors import ModelLoadError, describe_exception
 from training.forecast.adaptive import AdaptiveIntervals
 from training.forecast.baselines import baseline_by_name
 from training.forecast.combination import CombinationForecaster
@@ -100,7 +100,19 @@ def _lstm(manifest: ForecastManifest, directory: Path, threads: int) -> Forecast
 
 def load_bundle(directory: Path, threads: int = 0) -> ForecastBundle:
     """Load a bundle, verifying file hashes; TensorFlow is imported only when the LSTM is served (alone or in
-    the combination)."""
+    the combination).
+
+    Any failure, whatever the files hold, is a :class:`ModelLoadError` naming the bundle.
+    """
+    try:
+        return _load_bundle(directory, threads)
+    except ModelLoadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the files' content is untrusted: any failure is a refusal
+        raise ModelLoadError(f"forecaster bundle {directory}: {describe_exception(exc)}") from exc
+
+
+def _load_bundle(directory: Path, threads: int) -> ForecastBundle:
     manifest = read_manifest(directory)
     for name, expected in [
         (manifest.model_file, manifest.model_sha256),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 from collections.abc import Iterable
@@ -13,6 +12,7 @@ from typing import Literal
 import numpy as np
 
 from service.errors import DataError
+from service.textfiles import csv_rows
 
 ValueKind = Literal["amount", "count"]
 VALUE_KINDS: tuple[ValueKind, ...] = ("amount", "count")
@@ -91,26 +91,22 @@ def aggregate_daily(
 
 def read_loan_records(path: Path, value: ValueKind) -> list[tuple[dt.datetime, float]]:
     """Read ``created_at`` (and ``amount`` when summing) from a CSV file, with line numbers in every error."""
-    if not path.is_file():
-        raise DataError(f"loans file not found: {path}")
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        columns = reader.fieldnames or []
-        needed = ["created_at", "amount"] if value == "amount" else ["created_at"]
-        missing = [c for c in needed if c not in columns]
-        if missing:
-            found = ", ".join(columns) if columns else "none (empty file)"
-            raise DataError(f"{path}: missing column(s) {', '.join(missing)}; columns found: {found}")
-        records = []
-        for line, row in enumerate(reader, start=2):
-            try:
-                timestamp = parse_timestamp(row["created_at"] or "")
-                amount = float(row["amount"]) if value == "amount" else 1.0
-            except (TypeError, ValueError) as exc:
-                raise DataError(f"{path}:{line}: cannot read the record: {exc}") from exc
-            if not np.isfinite(amount) or amount < 0:
-                raise DataError(f"{path}:{line}: amount must be a finite number >= 0, got {row['amount']!r}")
-            records.append((timestamp, amount))
+    needed = ["created_at", "amount"] if value == "amount" else ["created_at"]
+    records = []
+    total = 0.0
+    for line, row in enumerate(csv_rows(path, needed, "loans file"), start=2):
+        try:
+            timestamp = parse_timestamp(row["created_at"] or "")
+            to_utc_day(timestamp)  # a time whose UTC day leaves the calendar fails here, not later
+            amount = float(row["amount"]) if value == "amount" else 1.0
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise DataError(f"{path}:{line}: cannot read the record: {exc}") from exc
+        if not np.isfinite(amount) or amount < 0:
+            raise DataError(f"{path}:{line}: amount must be a finite number >= 0, got {row['amount']!r}")
+        total += amount
+        if not np.isfinite(total):
+            raise DataError(f"{path}:{line}: the amounts add up to more than a number can hold")
+        records.append((timestamp, amount))
     if not records:
         raise DataError(f"{path}: no loan records (only a header)")
     return records
