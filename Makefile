@@ -29,15 +29,21 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(BIN)/pytest tests/integration -q
 
-# Optional system tools that let the deployment tests validate for real (promtool, a Prometheus server,
-# Compose's own validator, shellcheck). Installed when we are root with apt-get; otherwise those checks skip.
-TOOLS := promtool docker-compose shellcheck
+# System tools that let the deployment tests validate for real (promtool and a Prometheus server, amtool,
+# Compose's own validator, shellcheck). Installed when we are root with apt-get; otherwise those checks
+# skip, except with CI=true (.ci/run sets it): there a missing tool stops the build here.
+TOOLS := promtool prometheus amtool docker-compose shellcheck
 tools:
 	@missing=""; for t in $(TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "installing deployment test tools:$$missing"; \
 	  apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	    prometheus docker-compose shellcheck >/dev/null 2>&1 || echo "could not install them; those checks will skip"; \
+	    prometheus prometheus-alertmanager docker-compose shellcheck >/dev/null 2>&1 || echo "could not install them"; \
+	fi; \
+	missing=""; for t in $(TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+	  case "$${CI:-}" in true|1|yes) echo "CI needs the deployment test tools; missing:$$missing" >&2; exit 1;; \
+	  *) echo "missing deployment test tools:$$missing; those checks will skip";; esac; \
 	fi
 
 test: lint typecheck tools
