@@ -6,11 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import FastAPI, HTTPException
+from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from pydantic import SecretStr
 
 from service.registry import ModelRegistry
+from training.auth import require_token
 from training.catalog import describe_registry
 from training.forecast.http import forecast_router
 from training.forecast.service import ForecastService
@@ -28,11 +30,23 @@ class TrainerApi:
     alive: Callable[[], bool]
     ready: Callable[[], bool]
     forecaster: Callable[[], ForecastService | None] = lambda: None
+    api_token: SecretStr | None = None
+    """Required as a bearer token by every state-changing endpoint; None: those answer 503."""
+
+
+# Documented answers of a guarded endpoint besides its own.
+GUARDED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No bearer token (the answer carries `WWW-Authenticate: Bearer`)."},
+    403: {"description": "The token is not valid."},
+    503: {"description": "No token is configured on the trainer: state-changing endpoints are disabled."},
+}
 
 
 def create_app(api: TrainerApi) -> FastAPI:
     """A FastAPI application over ``api``; no I/O happens until a request arrives."""
     app = FastAPI(title="ticket-trainer", description="Classifier refresh and loan forecasts.", version="1")
+    # Every endpoint that changes state carries this; the probes, /metrics and the read-only GETs do not.
+    guarded: dict[str, Any] = {"dependencies": [Depends(require_token(api.api_token))], "responses": GUARDED_RESPONSES}
 
     @app.get("/healthz", response_class=PlainTextResponse)
     def healthz() -> PlainTextResponse:
@@ -52,7 +66,7 @@ def create_app(api: TrainerApi) -> FastAPI:
     def models() -> dict[str, Any]:
         return describe_registry(api.registry)
 
-    @app.post("/retrain", status_code=202)
+    @app.post("/retrain", status_code=202, **guarded)
     def retrain() -> JSONResponse:
         try:
             job = api.start_refresh("api")
