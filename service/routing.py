@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -13,6 +14,8 @@ from service.prediction import Prediction
 
 MODEL_VERSION_HEADER = "model-version"
 REASON_HEADER = "route-reason"
+REDRIVE_COUNT_HEADER = "redrive-count"
+"""How often ``ticket-router redrive`` re-published a record; a dead letter keeps its input's count."""
 
 
 class InRecord(NamedTuple):
@@ -24,6 +27,7 @@ class InRecord(NamedTuple):
     key: bytes | None
     value: bytes | None
     timestamp_ms: int
+    headers: Sequence[tuple[str, bytes]] = ()
 
 
 class OutRecord(NamedTuple):
@@ -88,4 +92,6 @@ def dead_letter_record(record: InRecord, error: InvalidEventError, dlq_topic: st
         failed_at=now,
     )
     headers = [("dlq-reason", error.reason.encode())]
+    # The redrive loop guard: a redriven record that fails again carries its count into the new dead letter.
+    headers += [(name, value) for name, value in record.headers if name == REDRIVE_COUNT_HEADER]
     return OutRecord(dlq_topic, record.key, letter.model_dump_json().encode(), headers)
