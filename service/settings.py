@@ -49,6 +49,10 @@ class RouterSettings(KafkaSettings):
     http_port: int = Field(default=9100, ge=0, le=65535, description="Port of the HTTP endpoints; 0 picks a free one.")
     shutdown_timeout_s: float = Field(default=30.0, gt=0, description="Longest drain on SIGTERM.")
     reconnect_backoff_max_s: float = Field(default=10.0, gt=0, description="Longest wait between reconnects.")
+    tracing: bool = Field(
+        default=False,
+        description="Trace micro-batches with OpenTelemetry (the tracing extra; OTEL_* variables set the exporter).",
+    )
 
     @field_validator("input_topics", mode="before")
     @classmethod

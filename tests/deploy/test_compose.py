@@ -30,6 +30,8 @@ ONE_SHOT = {"topics", "models-init"}
 APP_SERVICES = {"router": ROUTER_PREFIX, "trainer": TRAINER_PREFIX}
 # Variables the project's code reads outside the settings classes (service/paths.py, logconfig).
 SHARED_ENV = {paths.REGISTRY_ENV, paths.DATA_DIR_ENV, "LOG_LEVEL"}
+# OpenTelemetry's standard variables, read by its SDK when the router traces (service/tracing.py).
+SHARED_ENV |= {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_EXPORTER", "OTEL_SERVICE_NAME"}
 SECRET_NAME = re.compile(r"(PASSWORD|SECRET|TOKEN|CREDENTIALS?|API_?KEY)$", re.IGNORECASE)
 REQUIRED_SHELL = {"GRAFANA_ADMIN_PASSWORD": "test-only-password"}
 
