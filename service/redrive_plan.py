@@ -88,8 +88,8 @@ def plan(record: InRecord, selection: Selection, max_redrives: int, to_topic: st
     count = redrive_count(record.headers)
     if count is None or count >= max_redrives:
         return Planned("max_redrives", letter, redrives=count or 0)
-    # Another version of the contract marks values cut for size; a partial value is never re-published.
-    if getattr(letter, "truncated", False):
+    # A value (or key) cut to fit the size limit is never re-published in part.
+    if letter.truncated:
         return Planned("truncated", letter, redrives=count)
     headers = [
         (REDRIVE_COUNT_HEADER, str(count + 1).encode()),

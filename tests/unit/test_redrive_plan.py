@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schemas.outputs import DeadLetter, SourcePosition
-from service import redrive_plan
+from schemas.outputs import DeadLetter, SourcePosition, Truncation
 from service.commands.redrive import default_group, parse_instant
 from service.errors import ConfigError
 from service.redrive_plan import REDRIVE_SOURCE_HEADER, Selection, Tally, plan, redrive_count
@@ -91,18 +90,11 @@ def test_event_id_matches_the_key_or_the_raw_event_id() -> None:
     )
 
 
-def test_a_truncated_value_is_refused_not_sent_in_part(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Dead letters of oversized records may carry a ``truncated`` marker: those are never re-published."""
-
-    class TruncatedLetter(DeadLetter):
-        truncated: bool = False
-
-    monkeypatch.setattr(redrive_plan, "DeadLetter", TruncatedLetter)
-    cut = TruncatedLetter.model_validate({**letter().model_dump(), "truncated": True})
-    planned = plan(record(cut), Selection(), 3, None)
-    assert planned.outcome == "truncated" and planned.out is None
-    whole = TruncatedLetter.model_validate(letter().model_dump())
-    assert plan(record(whole), Selection(), 3, None).outcome == "send"
+def test_a_truncated_value_or_key_is_refused_not_sent_in_part() -> None:
+    for field in ("raw", "key"):
+        cut = letter(truncated=[Truncation(field=field, size=2_000_000, sha256="0" * 64)])
+        planned = plan(record(cut), Selection(), 3, None)
+        assert planned.outcome == "truncated" and planned.out is None, field
 
 
 def test_records_that_are_not_dead_letters_are_refused() -> None:

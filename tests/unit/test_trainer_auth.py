@@ -118,3 +118,15 @@ def test_any_authorization_header_is_refused_cleanly(tmp_path: Path, header: str
     response = h.anonymous.post("/retrain", headers={"Authorization": header})
     assert response.status_code in (401, 403), (header, response.status_code)
     assert not h.jobs.running()
+
+
+def test_refusals_match_the_openapi_document(tmp_path: Path) -> None:
+    from tests.unit.test_trainer_openapi import _documented, _resolve
+
+    for token in (TOKEN, None):
+        h = Harness(tmp_path, token=token)
+        spec = h.anonymous.get("/openapi.json").json()
+        for headers in ({}, {"Authorization": "Bearer not-the-token"}):
+            refused = h.anonymous.post("/retrain", headers=headers)
+            schema = _resolve(spec, _documented(spec, "post", "/retrain", refused))
+            assert set(schema["required"]) <= set(refused.json()), refused.status_code
