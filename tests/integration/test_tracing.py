@@ -72,6 +72,7 @@ def test_traces_link_inputs_and_outputs_through_the_broker(
         router.stop()
         thread.join(30)
         tracing.stop()
+    assert not thread.is_alive(), "the router stops when asked"
     assert len(records) == len(traced) + 2
     headers = {(r.key or b"").decode(): dict(r.headers) for r in records}
     for _, key, _, sent in traced:
