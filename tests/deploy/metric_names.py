@@ -97,16 +97,10 @@ def trainer_exported() -> Exported:
     return from_bundle(TrainerMetrics(CollectorRegistry()))
 
 
-# Metrics of services built on other branches, by the name agreed with them, until their code is here.
-PENDING_EXPORTS: Exported = {"ticket_console_oldest_open_age_seconds": frozenset()}
-
-
 def console_exported() -> Exported:
-    """What the triage console exports, from ``console.metrics.ConsoleMetrics`` (its agreed names until it exists)."""
-    try:
-        from console.metrics import ConsoleMetrics  # type: ignore[import-not-found,unused-ignore]
-    except ModuleNotFoundError:
-        return {n: labels for n, labels in PENDING_EXPORTS.items() if n.startswith("ticket_console_")}
+    """What ``ticket-console serve`` exports, from ``console.metrics.ConsoleMetrics``."""
+    from console.metrics import ConsoleMetrics
+
     return from_bundle(ConsoleMetrics(CollectorRegistry()))
 
 
