@@ -17,9 +17,10 @@ ENV PIP_NO_CACHE_DIR=1 \
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-# Only pyproject.toml here, so editing the source does not reinstall TensorFlow.
+# Only pyproject.toml here, so editing the source does not reinstall TensorFlow. The dependencies and the
+# `tracing` extra (TICKET_ROUTER_TRACING=true turns it on).
 COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['tracing']))" \
         > /tmp/requirements.txt \
     && pip install -r /tmp/requirements.txt
 

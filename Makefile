@@ -29,17 +29,23 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(BIN)/pytest tests/integration -q
 
-# System packages the tests use: promtool, a Prometheus server, Compose's own validator and shellcheck
-# (the deployment checks skip without them), and jemalloc (the router's default allocator,
-# whose test fails without it). Installed when we are root with apt-get.
-TOOLS := promtool docker-compose shellcheck
+# System packages the tests use: promtool and a Prometheus server, amtool, Compose's own validator and
+# shellcheck (the deployment checks skip without them, except with CI=true, which .ci/run sets: there a
+# missing tool stops the build here), and jemalloc (the router's default allocator, whose test fails
+# without it). Installed when we are root with apt-get.
+TOOLS := promtool prometheus amtool docker-compose shellcheck
 tools:
 	@missing=""; for t in $(TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	ls /usr/lib/*-linux-gnu/libjemalloc.so.2 >/dev/null 2>&1 || missing="$$missing libjemalloc2"; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "installing test tools:$$missing"; \
 	  apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	    prometheus docker-compose shellcheck libjemalloc2 >/dev/null 2>&1 || echo "could not install them; those checks will skip"; \
+	    prometheus prometheus-alertmanager docker-compose shellcheck libjemalloc2 >/dev/null 2>&1 || echo "could not install them"; \
+	fi; \
+	missing=""; for t in $(TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+	  case "$${CI:-}" in true|1|yes) echo "CI needs the deployment test tools; missing:$$missing" >&2; exit 1;; \
+	  *) echo "missing deployment test tools:$$missing; those checks will skip";; esac; \
 	fi
 
 test: lint typecheck tools

@@ -208,19 +208,25 @@ def producer(kafka: KafkaSettings, linger_ms: int = 5) -> Any:
     return KafkaProducer(**kafka.client_kwargs(), acks=1, linger_ms=linger_ms, batch_size=512 * 1024)
 
 
-def backlog_rate(kind: str, texts: list[str], replicas: int) -> dict[str, float]:
+def backlog_rate(
+    kind: str,
+    texts: list[str],
+    replicas: int,
+    extra_env: dict[str, str] | None = None,
+    headers: list[tuple[str, bytes]] | None = None,
+) -> dict[str, float]:
     """Routed events/s when the routers work off a backlog with the load generator idle, and the CPU µs
     per event the routers and the broker spent meanwhile.
 
     The routers start and join their group first (so no start-up or rebalance is counted); the events are
     then produced in one burst, and only what is routed after the burst's end counts, so no producer
-    shares the CPU.
+    shares the CPU. ``extra_env`` goes to the routers; ``headers`` onto every event.
     """
-    with stack() as s, routers(s, replicas) as running:
+    with stack() as s, routers(s, replicas, extra_env) as running:
         collector = OutputCollector(s)
         send = producer(s.kafka)
         for i, text in enumerate(texts):
-            send.send(s.input_topic, key=f"d{i}".encode(), value=event_bytes(f"d{i}", text, kind))
+            send.send(s.input_topic, key=f"d{i}".encode(), value=event_bytes(f"d{i}", text, kind), headers=headers)
         send.flush()
         send.close()
         pids = [r.pid for r in running], [s.broker_pid] if s.broker_pid else []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry
 
@@ -15,6 +16,9 @@ from service.model_watch import ModelWatcher
 from service.prediction import Classifier
 from service.router import Router
 from service.settings import RouterSettings
+
+if TYPE_CHECKING:
+    from service.tracing import RouterTracing
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +39,14 @@ class RouterApp:
         self.metrics = RouterMetrics(self.registry)
         self.metrics.allocator.labels(allocator=running_allocator()).set(1)
         self.watcher = ModelWatcher(self._resolve_model, load_classifier, self.metrics, settings.reload_interval_s)
-        self.router = Router(settings, self.watcher, self.metrics)
+        self.tracing: RouterTracing | None = None
+        if settings.tracing:
+            from service.tracing import RouterTracing
+
+            self.tracing = RouterTracing(settings)
+            self.router = Router(settings, self.watcher, self.metrics, self.tracing.clients)
+        else:
+            self.router = Router(settings, self.watcher, self.metrics)
         self.http = HealthServer(settings.http_host, settings.http_port, self.registry, self.alive, self.router.ready)
 
     def alive(self) -> bool:
@@ -61,4 +72,7 @@ class RouterApp:
             if self.settings.model_path is None:
                 self.watcher.start()
                 stack.callback(self.watcher.stop)
+            if self.tracing is not None:
+                self.tracing.start()
+                stack.callback(self.tracing.stop)
             self.router.run()

@@ -1,4 +1,4 @@
-"""``ticket-router``: the service side's console script (serve, demo, predict, broker, schemas)."""
+"""``ticket-router``: the service side's console script (serve, demo, predict, redrive, broker, schemas)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ COMMAND_MODULES = (
     "service.commands.broker",
     "service.commands.demo",
     "service.commands.predict",
+    "service.commands.redrive",
     "service.commands.schemas",
     "service.commands.serve",
 )

@@ -10,7 +10,7 @@ from pydantic_core import to_json
 
 from schemas.outputs import DeadLetter, SourcePosition, Truncation
 from service.errors import InvalidEventError
-from service.routing import InRecord, OutRecord
+from service.routing import REDRIVE_COUNT_HEADER, InRecord, OutRecord
 
 RECORD_OVERHEAD_BYTES = 512
 """Kafka's record-batch and record framing plus the dead letter's headers, with room to spare."""
@@ -43,6 +43,8 @@ def dead_letter_record(
         failed_at=now,
     )
     headers = [(REASON_HEADER, error.reason.encode())]
+    # The redrive loop guard: a redriven record that fails again carries its count into the new dead letter.
+    headers += [(name, value) for name, value in record.headers if name == REDRIVE_COUNT_HEADER]
     framing = RECORD_OVERHEAD_BYTES + len(kafka_key or b"") + sum(len(k) + len(v) for k, v in headers)
     budget = max_record_bytes - framing
     value = letter.model_dump_json().encode()

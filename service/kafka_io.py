@@ -95,7 +95,7 @@ class RouterClients:
         """Up to ``batch_size`` records, waiting at most ``batch_wait_ms`` for the first ones."""
         polled = self.consumer.poll(timeout_ms=self.settings.batch_wait_ms, max_records=self.settings.batch_size)
         return [
-            InRecord(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp)
+            InRecord(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp, r.headers or ())
             for records in polled.values()
             for r in records
         ]

@@ -105,6 +105,10 @@ class RouterMetrics:
             registry=registry,
         )
 
+        # Known outcomes exist from the start at 0, so an alert's increase() sees the first refusal.
+        for outcome in ("loaded", "refused"):
+            self.model_reloads.labels(outcome=outcome)
+
     def set_model(self, version: str) -> None:
         """Mark ``version`` as the only model in service."""
         self.model_info.clear()

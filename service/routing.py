@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -12,6 +13,8 @@ from service.prediction import Prediction
 
 MODEL_VERSION_HEADER = "model-version"
 REASON_HEADER = "route-reason"
+REDRIVE_COUNT_HEADER = "redrive-count"
+"""How often ``ticket-router redrive`` re-published a record; a dead letter keeps its input's count."""
 
 
 class InRecord(NamedTuple):
@@ -23,6 +26,7 @@ class InRecord(NamedTuple):
     key: bytes | None
     value: bytes | None
     timestamp_ms: int
+    headers: Sequence[tuple[str, bytes]] = ()
 
 
 class OutRecord(NamedTuple):

@@ -67,6 +67,10 @@ class RouterSettings(KafkaSettings):
         default="jemalloc",
         description="Memory allocator of `serve`: jemalloc (preloaded when installed; keeps memory flat) or system.",
     )
+    tracing: bool = Field(
+        default=False,
+        description="Trace micro-batches with OpenTelemetry (the tracing extra; OTEL_* variables set the exporter).",
+    )
 
     @field_validator("input_topics", mode="before")
     @classmethod

@@ -6,12 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import FastAPI, HTTPException
+from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
 from service.registry import ModelRegistry
+from training.auth import require_token
 from training.catalog import describe_registry
 from training.forecast.http import forecast_router
 from training.forecast.service import ForecastService
@@ -51,11 +52,23 @@ class TrainerApi:
     alive: Callable[[], bool]
     ready: Callable[[], bool]
     forecaster: Callable[[], ForecastService | None] = lambda: None
+    api_token: SecretStr | None = None
+    """Required as a bearer token by every state-changing endpoint; None: those answer 503."""
+
+
+# Documented answers of a guarded endpoint besides its own.
+GUARDED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "No bearer token (the answer carries `WWW-Authenticate: Bearer`)."},
+    403: {"model": Problem, "description": "The token is not valid."},
+    503: {"model": Problem, "description": "No token is configured on the trainer: state-changing endpoints are off."},
+}
 
 
 def create_app(api: TrainerApi) -> FastAPI:
     """A FastAPI application over ``api``; no I/O happens until a request arrives."""
     app = FastAPI(title="ticket-trainer", description="Classifier refresh and loan forecasts.", version="1")
+    # Every endpoint that changes state carries this; the probes, /metrics and the read-only GETs do not.
+    guarded = [Depends(require_token(api.api_token))]
 
     @app.get("/healthz", response_class=PlainTextResponse, responses={503: {"description": "Stalled", **PLAIN_TEXT}})
     def healthz() -> PlainTextResponse:
@@ -81,7 +94,8 @@ def create_app(api: TrainerApi) -> FastAPI:
         "/retrain",
         status_code=202,
         response_model=JobStarted,
-        responses={409: {"model": JobBusy, "description": "A refresh is already running"}},
+        dependencies=guarded,
+        responses={409: {"model": JobBusy, "description": "A refresh is already running"}, **GUARDED_RESPONSES},
     )
     def retrain() -> JSONResponse:
         try:

@@ -140,6 +140,8 @@ class ForecastPublisher(BackgroundWorker):
         self._producer: Any = None
 
     def run(self) -> None:
+        self._metrics.forecast_publish_interval.set(self._interval_s)
+        self._metrics.forecast_last_published.set_to_current_time()
         try:
             while True:
                 # A forecast that could not go out (bundle still loading, broker away) is retried soon.
@@ -172,6 +174,7 @@ class ForecastPublisher(BackgroundWorker):
             logger.warning("could not publish the loan forecast: %s: %s", type(exc).__name__, exc)
             return False
         self._metrics.forecasts_published.inc()
+        self._metrics.forecast_last_published.set_to_current_time()
         logger.info(
             "published a %d-day loan forecast (model %s) to %s", len(event.points), event.model_version, self._topic
         )

@@ -91,3 +91,19 @@ class TrainerMetrics:
             namespace=ns,
             registry=registry,
         )
+        # The forecast-staleness alert compares these two: no labels, one series per trainer.
+        self.forecast_last_published = Gauge(
+            "forecast_last_published_timestamp_seconds",
+            "Unix time of the last published forecast (the publisher's start until the first one).",
+            namespace=ns,
+            registry=registry,
+        )
+        self.forecast_publish_interval = Gauge(
+            "forecast_publish_interval_seconds",
+            "How often forecasts are meant to be published (0: never).",
+            namespace=ns,
+            registry=registry,
+        )
+        # Known outcomes exist from the start at 0, so an alert's increase() sees the first failure.
+        for outcome in ("promoted", "rejected", "failed"):
+            self.refresh_runs.labels(outcome=outcome)

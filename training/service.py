@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry
 from service.errors import ConfigError, TicketRouterError
 from service.registry import ModelRegistry
 from training.app import TrainerApi, create_app
+from training.auth import TOKEN_ENV
 from training.catalog import current_or_none
 from training.feedback_consumer import FeedbackConsumer
 from training.feedback_store import FeedbackStore
@@ -103,6 +104,7 @@ class TrainerService:
             alive=self.alive,
             ready=self.ready,
             forecaster=self.forecaster,
+            api_token=settings.api_token,
         )
         self._stack = contextlib.ExitStack()
         self._server: Any = None
@@ -133,6 +135,8 @@ class TrainerService:
 
     def start(self) -> None:
         """Open the store, start the background threads and the HTTP server."""
+        if self.settings.api_token is None:
+            logger.warning("%s is not set: POST /retrain and the other state-changing endpoints answer 503", TOKEN_ENV)
         self.store.open()
         self._stack.callback(self.store.close)
         current = current_or_none(self.models)

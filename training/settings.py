@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from service.kafka_config import KafkaSettings
@@ -13,6 +13,9 @@ from service.paths import default_classifier_registry, default_data_dir, default
 
 ENV_PREFIX = "TICKET_TRAINER_"
 
+
+MIN_TOKEN_CHARS = 16
+"""Shorter API tokens are refused at start (``openssl rand -hex 32`` makes a good one)."""
 
 DEFAULT_FEEDBACK_STORE = Path("var/feedback.sqlite3")
 """Relative to the working directory: the checkout (``var/`` is git-ignored) or the container's data volume."""
@@ -78,6 +81,11 @@ class TrainerSettings(KafkaSettings):
     # HTTP.
     http_host: str = Field(default="0.0.0.0", description="Address of the HTTP API.")  # noqa: S104
     http_port: int = Field(default=8080, ge=1, le=65535, description="Port of the HTTP API.")
+    api_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token of POST /retrain and every other state-changing endpoint (secret: never logged; "
+        "unset: they answer 503).",
+    )
 
     # The loan forecaster.
     forecast_bundle: Path | None = Field(
@@ -99,6 +107,18 @@ class TrainerSettings(KafkaSettings):
     @classmethod
     def _empty_is_off(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("api_token", mode="before")
+    @classmethod
+    def _empty_token_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("api_token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_TOKEN_CHARS:
+            raise ValueError(f"the API token must have at least {MIN_TOKEN_CHARS} characters")
+        return value
 
     @model_validator(mode="after")
     def _distinct_topics(self) -> TrainerSettings:

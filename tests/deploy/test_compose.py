@@ -24,12 +24,15 @@ from tests.deploy.compose import (
     service_environment,
     variables,
 )
+from tests.deploy.tools import require_tool
 
-LONG_RUNNING = {"kafka", "router", "trainer", "console", "postgres", "prometheus", "grafana"}
+LONG_RUNNING = {"kafka", "router", "trainer", "console", "postgres", "prometheus", "alertmanager", "grafana"}
 ONE_SHOT = {"topics", "models-init"}
 APP_SERVICES = {"router": ROUTER_PREFIX, "trainer": TRAINER_PREFIX, "console": CONSOLE_PREFIX}
 # Variables the project's code reads outside the settings classes (service/paths.py, logconfig).
 SHARED_ENV = {paths.REGISTRY_ENV, paths.DATA_DIR_ENV, "LOG_LEVEL"}
+# OpenTelemetry's standard variables, read by its SDK when the router traces (service/tracing.py).
+SHARED_ENV |= {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_EXPORTER", "OTEL_SERVICE_NAME"}
 SECRET_NAME = re.compile(r"(PASSWORD|SECRET|TOKEN|CREDENTIALS?|API_?KEY)$", re.IGNORECASE)
 REQUIRED_SHELL = {"GRAFANA_ADMIN_PASSWORD": "test-only-password", "CONSOLE_DB_PASSWORD": "test-only-db-password"}
 
@@ -104,6 +107,7 @@ def test_published_ports(services: dict[str, Any]) -> None:
     assert container_ports(services["postgres"]) == set(), "the database is reached inside the network only"
     assert container_ports(services["prometheus"]) == {9090}
     assert container_ports(services["grafana"]) == {3000}
+    assert container_ports(services["alertmanager"]) == {9093}
 
 
 def test_kafka_is_a_single_kraft_node_ready_for_transactions(services: dict[str, Any]) -> None:
@@ -270,7 +274,8 @@ def test_docker_compose_accepts_the_file(repo: Path, tmp_path: Path) -> None:
         file.write_text(re.sub(r"(?m)^name: .*\n", "", (repo / "docker-compose.yml").read_text()))
         command = ["docker-compose"]
     else:
-        pytest.skip("neither `docker compose` nor `docker-compose` on PATH (apt-get install docker-compose)")
+        require_tool("docker-compose", "docker-compose")  # neither Compose v2 nor v1: skips, or fails in CI
+        return
     base = [*command, "--project-directory", str(repo), "-f", str(file), "config", "-q"]
     result = subprocess.run(base, env=shell, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr

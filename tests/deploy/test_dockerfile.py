@@ -73,12 +73,12 @@ def test_dependencies_install_before_the_source_is_copied(dockerfile: list[Instr
 
 
 def test_requirements_are_read_from_pyproject(dockerfile: list[Instruction], repo: Path) -> None:
-    """The one-liner that writes requirements.txt runs here and yields pyproject's dependencies."""
+    """The one-liner that writes requirements.txt runs here and yields pyproject's dependencies and tracing extra."""
     run = next(i for i in only(dockerfile, "RUN") if "tomllib" in i.args)
     code = run.args.split('python -c "', 1)[1].split('"', 1)[0]
     out = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, check=True)
-    expected = tomllib.loads((repo / "pyproject.toml").read_text())["project"]["dependencies"]
-    assert out.stdout.splitlines() == expected
+    project = tomllib.loads((repo / "pyproject.toml").read_text())["project"]
+    assert out.stdout.splitlines() == project["dependencies"] + project["optional-dependencies"]["tracing"]
 
 
 def test_runtime_runs_as_a_non_root_user(dockerfile: list[Instruction]) -> None:

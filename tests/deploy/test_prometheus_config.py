@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ import pytest
 import yaml
 
 from tests.deploy.compose import service_environment
-from tests.deploy.prometheus_server import INSTALL_HINT
+from tests.deploy.tools import require_tool
 
 CONFIG = Path("deploy/prometheus/prometheus.yml")
 
@@ -59,9 +58,7 @@ def test_compose_mounts_this_file(services: dict[str, Any]) -> None:
 
 
 def test_promtool_accepts_the_config(repo: Path) -> None:
-    promtool = shutil.which("promtool")
-    if promtool is None:
-        pytest.skip(f"promtool not on PATH (the YAML checks above still ran); install it with `{INSTALL_HINT}`")
+    promtool = require_tool("promtool", "prometheus")
     result = subprocess.run(
         [promtool, "check", "config", str(repo / CONFIG)], capture_output=True, text=True, timeout=60, check=False
     )
@@ -71,9 +68,7 @@ def test_promtool_accepts_the_config(repo: Path) -> None:
 
 def test_promtool_refuses_a_broken_config(tmp_path: Path) -> None:
     """The check above can fail: promtool rejects a config with an unknown field."""
-    promtool = shutil.which("promtool")
-    if promtool is None:
-        pytest.skip(f"promtool not on PATH; install it with `{INSTALL_HINT}`")
+    promtool = require_tool("promtool", "prometheus")
     broken = tmp_path / "prometheus.yml"
     broken.write_text("scrape_configs:\n  - job_name: router\n    dns_sd_config: []\n")
     result = subprocess.run([promtool, "check", "config", str(broken)], capture_output=True, timeout=60, check=False)

@@ -11,6 +11,7 @@ import pytest
 
 from service.settings import RouterSettings
 from tests.deploy.app_settings import trainer_topics
+from tests.deploy.tools import require_tool
 
 SCRIPT = Path("deploy/kafka/create-topics.sh")
 
@@ -100,8 +101,6 @@ def test_script_syntax(repo: Path) -> None:
 
 
 def test_shellcheck_is_clean(repo: Path) -> None:
-    shellcheck = shutil.which("shellcheck")
-    if shellcheck is None:
-        pytest.skip("shellcheck not on PATH (apt-get install shellcheck); bash -n still ran")
+    shellcheck = require_tool("shellcheck", "shellcheck")  # bash -n above runs either way
     result = subprocess.run([shellcheck, str(repo / SCRIPT)], capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stdout

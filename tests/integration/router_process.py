@@ -155,24 +155,38 @@ class RouterProcess(ServiceProcess):
         super().__init__(script, {**defaults, **env}, log_path)
 
 
+TEST_API_TOKEN = "integration-test-token-5f0c2a9e7d41"  # noqa: S105 - a token for throwaway test processes
+
+
 class TrainerProcess(ServiceProcess):
-    """One ``ticket-trainer serve`` subprocess, with its JSON API."""
+    """One ``ticket-trainer serve`` subprocess, with its JSON API (its API token is ``TEST_API_TOKEN``)."""
 
     name = "trainer"
     env_prefix = "TICKET_TRAINER_"
+
+    def __init__(self, script: Path, env: dict[str, str], log_path: Path) -> None:
+        super().__init__(script, {"TICKET_TRAINER_API_TOKEN": TEST_API_TOKEN, **env}, log_path)
 
     def get(self, path: str) -> Any:
         status, body = http_get(self.port, path)
         assert status == 200, f"GET {path}: {status}"
         return json.loads(body) if path != "/metrics" else body
 
-    def post(self, path: str) -> tuple[int, Any]:
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method="POST")  # noqa: S310
+    def post(self, path: str, token: str | None = TEST_API_TOKEN) -> tuple[int, Any]:
+        """Status and JSON body of a POST, with ``token`` as its bearer token (None: no Authorization header)."""
+        status, _, body = self.request("POST", path, token)
+        return status, body
+
+    def request(self, method: str, path: str, token: str | None) -> tuple[int, dict[str, str], Any]:
+        """Status, headers and JSON body of one request."""
+        headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+        url = f"http://127.0.0.1:{self.port}{path}"
+        request = urllib.request.Request(url, method=method, headers=headers)  # noqa: S310
         try:
             with urllib.request.urlopen(request, timeout=5) as resp:  # noqa: S310
-                return resp.status, json.loads(resp.read())
+                return resp.status, dict(resp.headers), json.loads(resp.read())
         except urllib.error.HTTPError as err:
-            return err.code, json.loads(err.read())
+            return err.code, dict(err.headers), json.loads(err.read())
 
     def wait_job(self, job_id: str, timeout: float = 180) -> dict[str, Any]:
         def done() -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import tempfile
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import NamedTuple
@@ -17,7 +18,9 @@ from prometheus_client import CollectorRegistry
 from schemas.loans import MAX_LOAN_AMOUNT, LoanRecord
 from service.kafka_config import KafkaSettings
 from tests.unit.trainer_fakes import forecast_service
-from training.loan_stream import LoansConsumer, record_forecast
+from training import loan_stream
+from training.forecast.service import ForecastService
+from training.loan_stream import ForecastPublisher, LoansConsumer, record_forecast
 from training.metrics import TrainerMetrics
 
 
@@ -63,6 +66,48 @@ def test_forecast_gauges(tmp_path: Path) -> None:
     upper = {**labels, "horizon_days": "10", "bound": "upper"}
     assert sample("ticket_trainer_loan_forecast", upper) == event.points[9].upper
     assert sample("ticket_trainer_loan_forecast", {**labels, "horizon_days": "3"}) is None, "few, fixed horizons"
+
+
+class _SentFuture:
+    def get(self, timeout: float) -> None:
+        return None
+
+
+class _FakeProducer:
+    """Stands in for KafkaProducer: accepts every record."""
+
+    def __init__(self, **_kwargs: object) -> None:
+        self.sent: list[str] = []
+
+    def send(self, topic: str, key: bytes, value: bytes) -> _SentFuture:
+        self.sent.append(topic)
+        return _SentFuture()
+
+    def close(self, timeout: float) -> None:
+        return None
+
+
+def test_publishing_times_are_exported_for_the_staleness_alert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    metrics = TrainerMetrics(CollectorRegistry())
+    sample = metrics.registry.get_sample_value
+    forecaster = forecast_service(tmp_path)
+    source: list[ForecastService | None] = [None]
+    publisher = ForecastPublisher(KafkaSettings(), "loans.forecast", lambda: source[0], metrics, 7, 3600.0)
+    before = time.time()
+    publisher.stop()  # run() then makes one pass (no forecast source yet) and returns
+    publisher.run()
+    assert sample("ticket_trainer_forecast_publish_interval_seconds") == 3600.0
+    started = sample("ticket_trainer_forecast_last_published_timestamp_seconds")
+    assert started is not None and started >= before, "no forecast yet: the publisher's start counts"
+    assert sample("ticket_trainer_forecasts_published_total") == 0
+
+    monkeypatch.setattr(loan_stream, "KafkaProducer", _FakeProducer)
+    source[0] = forecaster
+    published_after = time.time()
+    assert publisher.publish_once()
+    assert sample("ticket_trainer_forecasts_published_total") == 1
+    last = sample("ticket_trainer_forecast_last_published_timestamp_seconds")
+    assert last is not None and last >= published_after >= started
 
 
 @pytest.mark.parametrize(

@@ -60,6 +60,16 @@ def test_dead_letter_keeps_source_position_and_raw_bytes() -> None:
     assert letter.raw_bytes() == raw and letter.reason == "not_utf8"
 
 
+def test_dead_letter_carries_the_redrive_count_of_its_input() -> None:
+    """The redrive loop guard survives a round trip: input header -> dead letter header."""
+    headers = [("traceparent", b"00-x"), ("redrive-count", b"2")]
+    redriven = InRecord("tickets.complaints", 0, 7, b"k", b"{bad", 0, headers)
+    fresh = InRecord("tickets.complaints", 0, 8, b"k", b"{bad", 0)
+    out = process_batch([redriven, fresh], KeywordClassifier(), POLICY, NOW).outgoing
+    assert out[0].headers == [("dlq-reason", b"invalid_json"), ("redrive-count", b"2")]
+    assert out[1].headers == [("dlq-reason", b"invalid_json")]
+
+
 def test_threshold_override_wins_over_the_classifier() -> None:
     strict = BatchPolicy(topic_prefix="routed.", dlq_topic="dlq", max_message_bytes=10_000, threshold=0.95)
     result = process_batch(_records([_event(0, "card lost")]), KeywordClassifier(), strict, NOW)

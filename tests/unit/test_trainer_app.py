@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
+from pydantic import SecretStr
 
 from service.registry import ModelRegistry
 from tests.unit.trainer_fakes import BASE_RULES, forecast_service, write_bundle
@@ -17,9 +18,11 @@ from training.forecast.service import ForecastService
 from training.jobs import Job, JobRunner
 from training.metrics import TrainerMetrics
 
+TOKEN = "unit-test-token-0123456789abcdef"
+
 
 class Harness:
-    def __init__(self, tmp_path: Path, forecaster: ForecastService | None = None) -> None:
+    def __init__(self, tmp_path: Path, forecaster: ForecastService | None = None, token: str | None = TOKEN) -> None:
         self.registry = ModelRegistry(tmp_path / "registry")
         self.jobs = JobRunner()
         self.gate = threading.Event()
@@ -34,8 +37,11 @@ class Harness:
             alive=lambda: True,
             ready=lambda: self.is_ready,
             forecaster=lambda: forecaster,
+            api_token=None if token is None else SecretStr(token),
         )
-        self.client = TestClient(create_app(self.api))
+        self.app = create_app(self.api)
+        self.client = TestClient(self.app, headers={"Authorization": f"Bearer {TOKEN}"})
+        self.anonymous = TestClient(self.app)
 
     def start_refresh(self, trigger: str) -> Job:
         def work(job_id: str) -> dict[str, Any]:
