@@ -81,8 +81,13 @@ def test_corrections_trigger_a_refresh_that_is_promoted(
         produce(kafka_settings, [(topic, f"t{i}".encode(), v) for i, v in enumerate(feedback)])
         wait_for(lambda: len(registry.versions()) == 2, 30, "an automatic refresh to promote a challenger")
         assert registry.current_version() == registry.versions()[-1]
+
+        def promoted() -> float:  # counted once the refresh returns, a moment after the registry changed
+            return metric_value(http_get(port, "/metrics")[1], "ticket_trainer_refresh_runs_total", outcome="promoted")
+
+        wait_for(lambda: promoted() >= 1, 30, "the promotion to be counted")
+        assert promoted() == 1
         body = http_get(port, "/metrics")[1]
-        assert metric_value(body, "ticket_trainer_refresh_runs_total", outcome="promoted") == 1
         assert metric_value(body, "ticket_trainer_corrections_received_total", outcome="new") == 30
         assert metric_value(body, "ticket_trainer_current_model_info", version=registry.current_version()) == 1
         models = json.loads(http_get(port, "/models")[1])
