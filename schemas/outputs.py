@@ -67,6 +67,11 @@ class DeadLetter(Contract):
     raw: str = Field(description="The record value: UTF-8 text, or base64 when raw_encoding says so.")
     raw_encoding: Literal["utf-8", "base64"]
     failed_at: UtcDatetime
+    masked: bool = Field(
+        default=False,
+        description="True when personal data in raw, key and error was replaced by tags (e.g. [CARD ****1234])"
+        " before the record was written: the raw value is then not byte-identical to the record read.",
+    )
 
     @staticmethod
     def encode_raw(value: bytes) -> tuple[str, Literal["utf-8", "base64"]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,8 +12,10 @@ from schemas.events import ComplaintEvent, SocialPostEvent
 from schemas.outputs import RoutedEvent
 from service.decode import decode_event
 from service.errors import InvalidEventError
+from service.mask_records import mask_event, masked_dead_letter
+from service.masking import ALL_ENTITIES
 from service.prediction import Classifier
-from service.routing import InRecord, OutRecord, dead_letter_record, routed_record
+from service.routing import InRecord, OutRecord, routed_record
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class BatchPolicy:
     """Overrides the classifier's own threshold when set."""
     top_k: int = 3
     """Alternatives kept in each routed event."""
+    mask_entities: frozenset[str] = ALL_ENTITIES
+    """Personal data masked in routed events and dead letters (card numbers always)."""
 
 
 @dataclass
@@ -36,6 +41,7 @@ class BatchResult:
     routed: list[RoutedEvent] = field(default_factory=list)
     dead_letter_reasons: list[str] = field(default_factory=list)
     inference_seconds: float = 0.0
+    masked_entities: Counter[str] = field(default_factory=Counter)
 
 
 def process_batch(
@@ -47,10 +53,12 @@ def process_batch(
     slots: list[OutRecord | None] = [None] * len(records)
     for i, record in enumerate(records):
         try:
-            valid.append((i, decode_event(record.value, policy.max_message_bytes)))
+            event, masked = mask_event(decode_event(record.value, policy.max_message_bytes), policy.mask_entities)
+            valid.append((i, event))
         except InvalidEventError as error:
-            slots[i] = dead_letter_record(record, error, policy.dlq_topic, now)
+            slots[i], masked = masked_dead_letter(record, error, policy.dlq_topic, now, policy.mask_entities)
             result.dead_letter_reasons.append(error.reason)
+        result.masked_entities.update(masked)
     if valid:
         start = time.perf_counter()
         predictions = classifier.predict([event.text for _, event in valid])

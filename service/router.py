@@ -48,6 +48,7 @@ class Router:
             max_message_bytes=settings.max_message_bytes,
             threshold=settings.triage_threshold,
             top_k=settings.top_k,
+            mask_entities=settings.mask_entities,
         )
 
     def stop(self) -> None:
@@ -120,6 +121,8 @@ class Router:
             m.confidence.observe(routed.confidence)
         for dlq_reason, n in Counter(result.dead_letter_reasons).items():
             m.dead_lettered.labels(reason=dlq_reason).inc(n)
+        for entity, n in result.masked_entities.items():
+            m.masked_entities.labels(entity=entity).inc(n)
         m.batch_size.observe(len(records))
         if result.routed:
             m.inference_seconds.observe(result.inference_seconds)
