@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -22,13 +23,13 @@ CARD_TAG = "[CARD ****{}]"
 TAG_PATTERN = re.compile(r"\[(CARD) \*{4}\d{4}\]|\[(IBAN|SSN|ROUTING|ACCOUNT|EMAIL|PHONE)\]")
 """Any tag written by :func:`mask_text`; group 1 or 2 is the entity in upper case."""
 
-_MAX_PASSES = 8
+_MAX_PASSES = 50
 # Every pattern is bounded or consumes a digit per step, so the work stays linear in the text length.
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){0,8}\.[A-Za-z]{2,24}")
 _DIGIT_RUN = re.compile(r"\d(?:[ \-]?\d)*")
 """Digits with single spaces or dashes between them: how card numbers are written."""
 _IBAN = re.compile(r"\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}")
-_SSN = re.compile(r"(?<![\d\-])(\d{3})([\- ])(\d{2})\2(\d{4})(?![\d\-]|[ ]\d)")
+_SSN = re.compile(r"(?<![\d\-])(\d{3})([\- ])(\d{2})\2(\d{4})(?![\d\-])")
 _SSN_KEYWORD = re.compile(
     r"(?i)\b(?:ssn|social\s+security(?:\s+(?:number|num|no))?)[\s:#.\-]{0,4}(?:is\s+)?(\d{9})(?!\d)"
 )
@@ -42,9 +43,10 @@ _ACCOUNT_KEYWORD = re.compile(
 _NEXT_NUMBER = re.compile(r"[^\d\n]{1,25}?" + _ACCOUNT_DIGITS)
 _PREVIOUS_NUMBER = re.compile(r"(?<![\d])(\d(?:[ \-]?\d){4,16})[^\d\n]{1,25}$")
 _PHONE = re.compile(r"(?:\+ ?)?\(?\d(?:[ ().\-]{0,2}\d){7,16}")
-_DECIMAL = re.compile(r"\d+[.,]\d+")
-_PHONE_CONTEXT = 8
-"""Characters around a phone candidate handed to libphonenumber, which uses them to reject dates and times."""
+_GROUP = re.compile(r"\d+")
+_LENIENCY = 2
+"""libphonenumber's STRICT_GROUPING: a valid number written in its country's digit groups (or in one block),
+so "INV-2019-000123" and "20153.99000" are not phone numbers though their digits would be valid."""
 
 
 class Masked(NamedTuple):
@@ -85,61 +87,40 @@ def _emails(text: str, entities: frozenset[str]) -> Iterator[_Span]:
 
 
 def _cards(text: str, entities: frozenset[str]) -> Iterator[_Span]:
-    """Luhn-valid runs of 13-19 digits; in a longer run, windows on group boundaries first, then any window."""
+    """Luhn-valid card numbers as written: whole groups of a digit run, 13-19 digits, the longest first.
+
+    "4111 1111 1111 1111 2024" masks the first four groups; a run that is no card number as written
+    (a 16-digit run failing Luhn, 25 digits in one block) is left alone, whatever windows inside it pass Luhn.
+    """
     for m in _DIGIT_RUN.finditer(text):
         run = m.group()
         if len(run) < 13:
             continue
-        positions = [m.start() + i for i, ch in enumerate(run) if ch != " " and ch != "-"]
-        if len(positions) < 13:
-            continue
-        digits = "".join(text[p] for p in positions)
-        for first, last in _card_windows(digits, _group_bounds(run)):
-            yield _Span(positions[first], positions[last - 1] + 1, "card", CARD_TAG.format(digits[last - 4 : last]))
+        groups = [(m.start() + g.start(), m.start() + g.end()) for g in _GROUP.finditer(run)]
+        sizes = [end - start for start, end in groups]
+        g = 0
+        while g < len(groups):
+            last, digits = g, 0
+            while last < len(groups) and digits + sizes[last] <= 19:
+                digits += sizes[last]
+                last += 1
+            for j in range(last - 1, g - 1, -1):
+                number = "".join(text[a:b] for a, b in groups[g : j + 1])
+                if len(number) >= 13 and _luhn(number):
+                    yield _Span(groups[g][0], groups[j][1], "card", CARD_TAG.format(_ascii(number)[-4:]))
+                    break
+            else:
+                j = g
+            g = j + 1
 
 
-def _group_bounds(run: str) -> list[int]:
-    """Digit indexes where a group of the run starts, and the digit count at the end."""
-    bounds, count = [0], 0
-    for ch in run:
-        if ch == " " or ch == "-":
-            bounds.append(count)
-        else:
-            count += 1
-    return [*bounds, count]
+def _ascii(digits: str) -> str:
+    """Decimal digits of any script as ASCII (``\\d`` matches them all)."""
+    return digits if digits.isascii() else "".join(str(unicodedata.decimal(ch)) for ch in digits)
 
 
-def _card_windows(digits: str, bounds: list[int]) -> list[tuple[int, int]]:
-    """Digit windows ``[first, last)`` to mask so that no Luhn-valid window of 13-19 digits stays in clear."""
-    taken: list[tuple[int, int]] = []
-    g = 0
-    while g < len(bounds) - 1:  # as written: whole groups, the longest first
-        start, k = bounds[g], g + 1
-        while k < len(bounds) and bounds[k] - start <= 19:
-            k += 1
-        valid = (j for j in range(k - 1, g, -1) if bounds[j] - start >= 13 and luhn_valid(digits[start : bounds[j]]))
-        j = next(valid, 0)
-        if j:
-            taken.append((start, bounds[j]))
-        g = j or g + 1
-    windows: list[tuple[int, int]] = []
-    previous = 0
-    for first, last in [*taken, (len(digits), len(digits))]:  # the digits between: any window
-        windows.extend(_any_windows(digits, previous, first))
-        windows.append((first, last))
-        previous = last
-    return windows[:-1]
-
-
-def _any_windows(digits: str, start: int, stop: int) -> Iterator[tuple[int, int]]:
-    p = start
-    while p + 13 <= stop:
-        length = next((n for n in range(min(19, stop - p), 12, -1) if luhn_valid(digits[p : p + n])), 0)
-        if length:
-            yield p, p + length
-            p += length
-        else:
-            p += 1
+def _luhn(digits: str) -> bool:
+    return luhn_valid(_ascii(digits))
 
 
 def _ibans(text: str, entities: frozenset[str]) -> Iterator[_Span]:
@@ -190,16 +171,26 @@ def _bank_accounts(text: str, entities: frozenset[str]) -> Iterator[_Span]:
 
 
 def _phones(text: str, entities: frozenset[str]) -> Iterator[_Span]:
-    """Phone numbers that libphonenumber finds valid (US by default), looked for only around long digit runs."""
+    """Phone numbers libphonenumber finds valid and well grouped (US by default), looked for around digit runs.
+
+    libphonenumber sees one character before a run (a letter or currency sign there rejects it) and three
+    after (``:30`` rejects a time). When the whole run is no phone number, the run without its last groups,
+    then without its first groups, is tried: a neighbouring number (``+44 121 234 5678 1``) spoils its match.
+    """
     import phonenumbers
 
     for m in _PHONE.finditer(text):
-        start = max(0, m.start() - _PHONE_CONTEXT)
-        window = text[start : m.end() + _PHONE_CONTEXT]
-        for found in phonenumbers.PhoneNumberMatcher(window, "US", leniency=phonenumbers.Leniency.VALID):
-            if _DECIMAL.fullmatch(found.raw_string):
-                continue  # "20153.99000 %": a decimal number, not a phone
-            yield _Span(start + found.start, start + found.end, "phone", TAGS["phone"])
+        groups = [g.span() for g in _GROUP.finditer(text, m.start(), m.end())]
+        tries = [(m.start(), m.end() + 3)]
+        tries += [(m.start(), groups[k - 1][1]) for k in range(len(groups) - 1, 1, -1)]
+        tries += [(groups[k][0], m.end() + 3) for k in range(1, len(groups) - 1)]
+        for first, last in tries:
+            start = max(0, first - 1)
+            matches = phonenumbers.PhoneNumberMatcher(text[start:last], "US", leniency=_LENIENCY)
+            found = [_Span(start + f.start, start + f.end, "phone", TAGS["phone"]) for f in matches]
+            if found:
+                yield from found
+                break
 
 
 _DETECTORS: tuple[tuple[frozenset[str], Callable[[str, frozenset[str]], Iterator[_Span]]], ...] = (
