@@ -157,10 +157,8 @@ def test_feedback_store_only_ever_holds_masked_text(tmp_path: Path) -> None:
     with FeedbackStore(tmp_path / "fb.sqlite3") as store:
         feedback = Feedback(ticket_id="t1", text=SECRET, correct_department="cards", agent="a1", created_at=NOW)
         store.add(feedback, NOW)
-        ref = {"topic": "routed.cards", "partition": 0, "offset": 3}
-        store.add(
-            Feedback(ticket_id="t2", routed_event=ref, correct_department="cards", agent="a1", created_at=NOW), NOW
-        )  # type: ignore[arg-type]
+        ref = SourcePosition(topic="routed.cards", partition=0, offset=3)
+        store.add(feedback.model_copy(update={"ticket_id": "t2", "text": None, "routed_event": ref}), NOW)
         store.resolve_texts({"t2": SECRET}, [])
         assert [c.text for c in store.corrections()] == [store.corrections()[0].text] * 2
         assert "[CARD ****1111]" in store.corrections()[0].text
