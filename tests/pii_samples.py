@@ -86,6 +86,7 @@ def phone(rng: random.Random) -> str:
     if rng.random() < 0.25:
         region = rng.choice(["GB", "DE", "FR", "ES", "IN", "AU"])
         example = phonenumbers.example_number(region)
+        assert example is not None, region
         return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     while True:
         area = rng.choice(US_AREA_CODES)
