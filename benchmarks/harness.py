@@ -208,15 +208,17 @@ def producer(kafka: KafkaSettings) -> Any:
     return KafkaProducer(**kafka.client_kwargs(), acks=1, linger_ms=5, batch_size=512 * 1024)
 
 
-def backlog_rate(kind: str, texts: list[str], replicas: int) -> dict[str, float]:
+def backlog_rate(
+    kind: str, texts: list[str], replicas: int, extra_env: dict[str, str] | None = None
+) -> dict[str, float]:
     """Routed events/s when the routers work off a backlog with the load generator idle, and the CPU µs
     per event the routers and the broker spent meanwhile.
 
     The routers start and join their group first (so no start-up or rebalance is counted); the events are
     then produced in one burst, and only what is routed after the burst's end counts, so no producer
-    shares the CPU.
+    shares the CPU. ``extra_env`` goes to the routers' environment.
     """
-    with stack() as s, routers(s, replicas) as running:
+    with stack() as s, routers(s, replicas, extra_env) as running:
         collector = OutputCollector(s)
         send = producer(s.kafka)
         for i, text in enumerate(texts):
