@@ -44,6 +44,9 @@ _NEXT_NUMBER = re.compile(r"[^\d\n]{1,25}?" + _ACCOUNT_DIGITS)
 _PREVIOUS_NUMBER = re.compile(r"(?<![\d])(\d(?:[ \-]?\d){4,16})[^\d\n]{1,25}$")
 _PHONE = re.compile(r"(?:\+ ?)?\(?\d(?:[ ().\-]{0,2}\d){7,16}")
 _GROUP = re.compile(r"\d+")
+_SEPARATOR = re.compile(r"[ \-]")
+PHONE_CHECKS = 100
+"""Phone candidates checked by libphonenumber per text and pass (a few ms each); later ones are masked unchecked."""
 _LENIENCY = 2
 """libphonenumber's STRICT_GROUPING: a valid number written in its country's digit groups (or in one block),
 so "INV-2019-000123" and "20153.99000" are not phone numbers though their digits would be valid."""
@@ -97,17 +100,19 @@ def _cards(text: str, entities: frozenset[str]) -> Iterator[_Span]:
         if len(run) < 13:
             continue
         groups = [(m.start() + g.start(), m.start() + g.end()) for g in _GROUP.finditer(run)]
-        sizes = [end - start for start, end in groups]
+        digits = _ascii(_SEPARATOR.sub("", run))
+        bounds = [0]  # digits before each group
+        for start, end in groups:
+            bounds.append(bounds[-1] + end - start)
         g = 0
         while g < len(groups):
-            last, digits = g, 0
-            while last < len(groups) and digits + sizes[last] <= 19:
-                digits += sizes[last]
+            last = g
+            while last < len(groups) and bounds[last + 1] - bounds[g] <= 19:
                 last += 1
             for j in range(last - 1, g - 1, -1):
-                number = "".join(text[a:b] for a, b in groups[g : j + 1])
-                if len(number) >= 13 and _luhn(number):
-                    yield _Span(groups[g][0], groups[j][1], "card", CARD_TAG.format(_ascii(number)[-4:]))
+                number = digits[bounds[g] : bounds[j + 1]]
+                if len(number) >= 13 and luhn_valid(number):
+                    yield _Span(groups[g][0], groups[j][1], "card", CARD_TAG.format(number[-4:]))
                     break
             else:
                 j = g
@@ -117,10 +122,6 @@ def _cards(text: str, entities: frozenset[str]) -> Iterator[_Span]:
 def _ascii(digits: str) -> str:
     """Decimal digits of any script as ASCII (``\\d`` matches them all)."""
     return digits if digits.isascii() else "".join(str(unicodedata.decimal(ch)) for ch in digits)
-
-
-def _luhn(digits: str) -> bool:
-    return luhn_valid(_ascii(digits))
 
 
 def _ibans(text: str, entities: frozenset[str]) -> Iterator[_Span]:
@@ -176,21 +177,44 @@ def _phones(text: str, entities: frozenset[str]) -> Iterator[_Span]:
     libphonenumber sees one character before a run (a letter or currency sign there rejects it) and three
     after (``:30`` rejects a time). When the whole run is no phone number, the run without its last groups,
     then without its first groups, is tried: a neighbouring number (``+44 121 234 5678 1``) spoils its match.
+    Only digit counts a number can have are checked (10, or 11 from a leading 1, without ``+``; 8-15 with it),
+    and after :data:`PHONE_CHECKS` checks in one text the rest are masked unchecked, so no text can make the
+    router spend long here.
     """
     import phonenumbers
 
+    checks = 0
     for m in _PHONE.finditer(text):
         groups = [g.span() for g in _GROUP.finditer(text, m.start(), m.end())]
-        tries = [(m.start(), m.end() + 3)]
-        tries += [(m.start(), groups[k - 1][1]) for k in range(len(groups) - 1, 1, -1)]
-        tries += [(groups[k][0], m.end() + 3) for k in range(1, len(groups) - 1)]
-        for first, last in tries:
-            start = max(0, first - 1)
-            matches = phonenumbers.PhoneNumberMatcher(text[start:last], "US", leniency=_LENIENCY)
-            found = [_Span(start + f.start, start + f.end, "phone", TAGS["phone"]) for f in matches]
+        n = len(groups)
+        tries = [(0, n), *((0, k) for k in range(n - 1, 0, -1)), *((k, n) for k in range(1, n - 1))]
+        for first, stop in tries:
+            if not _phone_shaped(text, groups[first:stop], plus=first == 0 and text[m.start()] == "+"):
+                continue
+            start = max(0, (m.start() if first == 0 else groups[first][0]) - 1)
+            end = groups[stop - 1][1]
+            checks += 1
+            if checks > PHONE_CHECKS:
+                yield _Span(start + 1, end, "phone", TAGS["phone"])
+                break
+            window = text[start : m.end() + 3 if stop == n else end]
+            found = [
+                _Span(start + f.start, start + f.end, "phone", TAGS["phone"])
+                for f in phonenumbers.PhoneNumberMatcher(window, "US", leniency=_LENIENCY)
+            ]
             if found:
                 yield from found
                 break
+
+
+def _phone_shaped(text: str, groups: list[tuple[int, int]], plus: bool) -> bool:
+    """Whether these digit groups can be one phone number (at most six groups)."""
+    digits = sum(b - a for a, b in groups)
+    if not groups or len(groups) > 6:
+        return False
+    if plus:
+        return 8 <= digits <= 15
+    return digits == 10 or (digits == 11 and text[groups[0][0]] == "1")
 
 
 _DETECTORS: tuple[tuple[frozenset[str], Callable[[str, frozenset[str]], Iterator[_Span]]], ...] = (

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from service.masking import ALL_ENTITIES, ENTITIES, TAG_PATTERN, mask_text
+from service.masking import ALL_ENTITIES, ENTITIES, PHONE_CHECKS, TAG_PATTERN, mask_text
 from service.pii_checks import aba_valid, iban_valid, luhn_valid
 from service.textclean import tokens
 from tests.pii_samples import (
@@ -159,3 +159,22 @@ def test_long_repetitive_inputs_finish(repeat: int, unit: str) -> None:
     once = mask_text(text)
     assume(len(text) > 0)
     assert surviving_card_runs(once.text) == [] and set(once.counts) <= ALL_ENTITIES
+
+
+def test_phone_checks_are_bounded_and_numbers_beyond_the_budget_are_still_masked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import phonenumbers
+
+    calls = []
+    real = phonenumbers.PhoneNumberMatcher
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(phonenumbers, "PhoneNumberMatcher", counting)
+    text = "call +44 20 7946 0958 or " * 1000
+    masked = mask_text(text)
+    assert masked.counts == {"phone": 1000} and "7946" not in masked.text
+    assert len(calls) <= PHONE_CHECKS
