@@ -24,6 +24,7 @@ TAG_PATTERN = re.compile(r"\[(CARD) \*{4}\d{4}\]|\[(IBAN|SSN|ROUTING|ACCOUNT|EMA
 """Any tag written by :func:`mask_text`; group 1 or 2 is the entity in upper case."""
 
 _MAX_PASSES = 50
+"""A safety net: each pass removes digits or an ``@``, so passes stop long before."""
 # Every pattern is bounded or consumes a digit per step, so the work stays linear in the text length.
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){0,8}\.[A-Za-z]{2,24}")
 _DIGIT_RUN = re.compile(r"\d(?:[ \-]?\d)*")
@@ -47,9 +48,6 @@ _GROUP = re.compile(r"\d+")
 _SEPARATOR = re.compile(r"[ \-]")
 PHONE_CHECKS = 100
 """Phone candidates checked by libphonenumber per text and pass (a few ms each); later ones are masked unchecked."""
-_LENIENCY = 2
-"""libphonenumber's STRICT_GROUPING: a valid number written in its country's digit groups (or in one block),
-so "INV-2019-000123" and "20153.99000" are not phone numbers though their digits would be valid."""
 
 
 class Masked(NamedTuple):
@@ -177,6 +175,8 @@ def _phones(text: str, entities: frozenset[str]) -> Iterator[_Span]:
     libphonenumber sees one character before a run (a letter or currency sign there rejects it) and three
     after (``:30`` rejects a time). When the whole run is no phone number, the run without its last groups,
     then without its first groups, is tried: a neighbouring number (``+44 121 234 5678 1``) spoils its match.
+    STRICT_GROUPING wants a valid number written in its country's digit groups (or in one block), so
+    "INV-2019-000123" and "20153.99000" are no phone numbers though their digits would be valid.
     Only digit counts a number can have are checked (10, or 11 from a leading 1, without ``+``; 8-15 with it),
     and after :data:`PHONE_CHECKS` checks in one text the rest are masked unchecked, so no text can make the
     router spend long here.
@@ -200,7 +200,7 @@ def _phones(text: str, entities: frozenset[str]) -> Iterator[_Span]:
             window = text[start : m.end() + 3 if stop == n else end]
             found = [
                 _Span(start + f.start, start + f.end, "phone", TAGS["phone"])
-                for f in phonenumbers.PhoneNumberMatcher(window, "US", leniency=_LENIENCY)
+                for f in phonenumbers.PhoneNumberMatcher(window, "US", leniency=phonenumbers.Leniency.STRICT_GROUPING)
             ]
             if found:
                 yield from found
