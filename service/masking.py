@@ -43,7 +43,8 @@ _ACCOUNT_KEYWORD = re.compile(
 )
 _NEXT_NUMBER = re.compile(r"[^\d\n]{1,25}?" + _ACCOUNT_DIGITS)
 _PREVIOUS_NUMBER = re.compile(r"(?<![\d])(\d(?:[ \-]?\d){4,16})[^\d\n]{1,25}$")
-_PHONE = re.compile(r"(?:\+ ?)?\(?\d(?:[ ().\-]{0,2}\d){7,16}")
+_PHONE = re.compile(r"\d(?:[ ().\-]{0,2}\d){7,16}")  # starts with a digit: the regex engine skips ahead fast
+_PHONE_LEAD = re.compile(r"(?:\+ ?)?\(?$")
 _GROUP = re.compile(r"\d+")
 _SEPARATOR = re.compile(r"[ \-]")
 PHONE_CHECKS = 100
@@ -186,12 +187,14 @@ def _phones(text: str, entities: frozenset[str]) -> Iterator[_Span]:
     checks = 0
     for m in _PHONE.finditer(text):
         groups = [g.span() for g in _GROUP.finditer(text, m.start(), m.end())]
+        lead = _PHONE_LEAD.search(text, max(0, m.start() - 3), m.start())  # "+", "(" or "+1 (" before the digits
+        begin = lead.start() if lead else m.start()
         n = len(groups)
         tries = [(0, n), *((0, k) for k in range(n - 1, 0, -1)), *((k, n) for k in range(1, n - 1))]
         for first, stop in tries:
-            if not _phone_shaped(text, groups[first:stop], plus=first == 0 and text[m.start()] == "+"):
+            if not _phone_shaped(text, groups[first:stop], plus=first == 0 and text[begin] == "+"):
                 continue
-            start = max(0, (m.start() if first == 0 else groups[first][0]) - 1)
+            start = max(0, (begin if first == 0 else groups[first][0]) - 1)
             end = groups[stop - 1][1]
             checks += 1
             if checks > PHONE_CHECKS:
