@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from schemas.common import describe_validation_error
+from service.allocator import ensure_allocator
 from service.errors import ConfigError
 from service.settings import ENV_PREFIX, RouterSettings
 
@@ -71,6 +72,7 @@ def load_settings(args: argparse.Namespace) -> RouterSettings:
 
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
+    ensure_allocator(settings.allocator)  # may re-execute this process with the allocator preloaded
     from service.app import RouterApp
 
     app = RouterApp(settings)

@@ -163,3 +163,15 @@ def test_feedback_store_only_ever_holds_masked_text(tmp_path: Path) -> None:
         assert [c.text for c in store.corrections()] == [store.corrections()[0].text] * 2
         assert "[CARD ****1111]" in store.corrections()[0].text
     assert _clear((tmp_path / "fb.sqlite3").read_bytes())
+
+
+def test_a_record_masking_cannot_handle_is_dead_lettered_without_its_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    import service.mask_records
+
+    def broken(value: bytes, entities: frozenset[str] = ALL_ENTITIES) -> object:
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(service.mask_records, "mask_raw", broken)
+    result, _ = _batch(b"{ card 4111111111111111")
+    letter = DeadLetter.model_validate_json(result.outgoing[0].value)
+    assert letter.masked and letter.raw == "" and letter.reason == "invalid_json" and _clear(result.outgoing[0].value)
