@@ -9,7 +9,8 @@ context words cannot raise a score). A presidio result counts as a mask at ``--p
   texts that carry no real identifier (the CFPB replaced them by ``XXXX``).
 - Recall: generated identifiers with valid check digits (``tests/pii_samples.py``) put between the words of
   real texts; an identifier is caught when none of its values survives in the masked text.
-- Speed: µs per text on short queries and on whole narratives (what the router masks), in turns.
+- Speed: µs per text on short queries and on whole narratives (what the router masks), in turns with the
+  router's text cleaning as a yardstick (its share of the router's CPU per event is known).
 
 Run inside the project's environment (presidio-analyzer installed for its half):
 ``.venv/bin/python benchmarks/masking.py [--per-entity N] [--speed-texts N]``. Prints one JSON object.
@@ -34,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from service.masking import mask_text  # noqa: E402
 from service.paths import default_data_dir  # noqa: E402
+from service.textclean import clean_text  # noqa: E402
 from tests.pii_samples import GENERATORS, insert, real_texts  # noqa: E402
 
 Masker = Callable[[str], tuple[str, Counter[str]]]
@@ -46,6 +48,11 @@ def ours(text: str) -> tuple[str, Counter[str]]:
     """The router's masking."""
     masked = mask_text(text)
     return masked.text, masked.counts
+
+
+def cleaning(text: str) -> tuple[str, Counter[str]]:
+    """The text cleaning the router runs on every event anyway: the yardstick for masking's cost."""
+    return clean_text(text), Counter()
 
 
 def presidio_masker(min_score: float) -> Masker:
@@ -125,20 +132,24 @@ def recall(masker: Masker, texts: Sequence[str], per_entity: int, seed: int = 19
     return out
 
 
-def speed(maskers: dict[str, Masker], texts: dict[str, list[str]], n: int) -> dict[str, dict[str, float]]:
+def speed(
+    maskers: dict[str, Masker], texts: dict[str, list[str]], n: int, rounds: int = 5
+) -> dict[str, dict[str, float]]:
     """µs per text of each masker on short queries (Banking77 + CLINC150) and whole CFPB narratives (what
-    the router masks), the maskers taking turns on every text so a busy machine slows them alike."""
+    the router masks): the best of ``rounds`` passes over the same texts, the maskers taking turns, so a
+    machine busy with other work slows them alike and the least disturbed pass counts."""
     rng = random.Random(3)
     kinds = {"short": rng.sample(texts["banking77"] + texts["clinc150"], n), "narrative": rng.sample(texts["cfpb"], n)}
     out: dict[str, dict[str, float]] = {name: {} for name in maskers}
     for kind, batch in kinds.items():
-        spent = dict.fromkeys(maskers, 0.0)
-        for text in batch:
+        best = dict.fromkeys(maskers, float("inf"))
+        for _ in range(rounds):
             for name, masker in maskers.items():
                 started = time.perf_counter()
-                masker(text)
-                spent[name] += time.perf_counter() - started
-        for name, seconds in spent.items():
+                for text in batch:
+                    masker(text)
+                best[name] = min(best[name], time.perf_counter() - started)
+        for name, seconds in best.items():
             out[name][f"{kind}_us_per_text"] = round(seconds / len(batch) * 1e6, 1)
     return out
 
@@ -168,7 +179,8 @@ def main() -> None:
 
         result["presidio_analyzer_version"] = version("presidio-analyzer")
     # The score threshold filters presidio's results after the work: one presidio run is timed.
-    result["speed"] = speed(dict(list(maskers.items())[:2]), texts, args.speed_texts)
+    timed = {**dict(list(maskers.items())[:2]), "cleaning_for_reference": cleaning}
+    result["speed"] = speed(timed, texts, args.speed_texts)
     print(json.dumps(result, indent=2))  # noqa: T201
 
 
