@@ -53,18 +53,22 @@ def routed_record(
 ) -> tuple[OutRecord, RoutedEvent]:
     """The routed event for one classified input, keyed by event id, with the model version in a header."""
     department, reason = decide(prediction, threshold)
+    confidence = min(max(prediction.confidence, 0.0), 1.0)
+    # A triage event's own department is triage: the model's answer travels in ``suggested`` for the console.
+    suggested = Alternative(label=prediction.label, department=prediction.department, confidence=confidence)
     routed = RoutedEvent(
         event=event,
         department=department,
         reason=reason,
         label=prediction.label,
-        confidence=min(max(prediction.confidence, 0.0), 1.0),
+        confidence=confidence,
         alternatives=[
             Alternative(label=a.label, department=a.department, confidence=min(max(a.confidence, 0.0), 1.0))
             for a in prediction.alternatives
         ],
         model_version=model_version,
         routed_at=now,
+        suggested=suggested if department == TRIAGE else None,
     )
     headers = [(MODEL_VERSION_HEADER, model_version.encode()), (REASON_HEADER, reason.encode())]
     record = OutRecord(

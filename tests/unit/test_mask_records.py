@@ -175,3 +175,13 @@ def test_a_record_masking_cannot_handle_is_dead_lettered_without_its_value(monke
     result, _ = _batch(b"{ card 4111111111111111")
     letter = DeadLetter.model_validate_json(result.outgoing[0].value)
     assert letter.masked and letter.raw == "" and letter.reason == "invalid_json" and _clear(result.outgoing[0].value)
+
+
+def test_the_console_masks_triage_events_routed_before_masking_existed() -> None:
+    from console.queue import decode_triage
+
+    event = json.loads(_complaint(SECRET))
+    routed = {"event": event, "department": "triage", "reason": "low_confidence", "label": "x", "confidence": 0.2,
+              "model_version": "old", "routed_at": "2026-11-24T00:00:00Z"}  # fmt: skip
+    decoded = decode_triage(json.dumps(routed).encode(), 1_000_000)
+    assert _clear(decoded.model_dump_json().encode()) and "[CARD ****1111]" in decoded.event.text
