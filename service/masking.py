@@ -174,8 +174,8 @@ def _phones(text: str, entities: frozenset[str]) -> Iterator[_Span]:
     """Phone numbers libphonenumber finds valid and well grouped (US by default), looked for around digit runs.
 
     libphonenumber sees one character before a run (a letter or currency sign there rejects it) and three
-    after (``:30`` rejects a time). When the whole run is no phone number, the run without its last groups,
-    then without its first groups, is tried: a neighbouring number (``+44 121 234 5678 1``) spoils its match.
+    after (``:30`` rejects a time). When the whole run is no phone number, its runs of fewer groups are tried,
+    the longest first: neighbouring numbers (``2 (212) 202-0000 9309``) spoil libphonenumber's match.
     STRICT_GROUPING wants a valid number written in its country's digit groups (or in one block), so
     "INV-2019-000123" and "20153.99000" are no phone numbers though their digits would be valid.
     Only digit counts a number can have are checked (10, or 11 from a leading 1, without ``+``; 8-15 with it),
@@ -190,7 +190,7 @@ def _phones(text: str, entities: frozenset[str]) -> Iterator[_Span]:
         lead = _PHONE_LEAD.search(text, max(0, m.start() - 3), m.start())  # "+", "(" or "+1 (" before the digits
         begin = lead.start() if lead else m.start()
         n = len(groups)
-        tries = [(0, n), *((0, k) for k in range(n - 1, 0, -1)), *((k, n) for k in range(1, n - 1))]
+        tries = sorted(((a, b) for a in range(n) for b in range(a + 1, n + 1)), key=lambda t: (t[0] - t[1], t[0]))
         for first, stop in tries:
             if not _phone_shaped(text, groups[first:stop], plus=first == 0 and text[begin] == "+"):
                 continue

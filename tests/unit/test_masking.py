@@ -178,3 +178,8 @@ def test_phone_checks_are_bounded_and_numbers_beyond_the_budget_are_still_masked
     masked = mask_text(text)
     assert masked.counts == {"phone": 1000} and "7946" not in masked.text
     assert len(calls) <= PHONE_CHECKS
+
+
+@pytest.mark.parametrize("text", ["finishing in 2 (212-202-0000) 9309", "call +44 121 234 5678 1 now"])
+def test_phone_numbers_between_other_numbers_are_found(text: str) -> None:
+    assert mask_text(text).counts == {"phone": 1}
