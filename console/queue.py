@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from schemas.common import TRIAGE, describe_validation_error
 from schemas.feedback import Feedback
 from schemas.outputs import Alternative, RoutedEvent
+from service.mask_records import mask_event
 
 ItemReason = Literal["low_confidence", "out_of_scope", "returned"]
 """Why an item is in the queue: the router's triage reasons, or a department sent it back."""
@@ -45,7 +46,8 @@ def decode_triage(value: bytes | None, max_bytes: int) -> RoutedEvent:
         raise RecordRefusedError("invalid", type(exc).__name__) from None
     if routed.department != TRIAGE:
         raise RecordRefusedError("not_triage", f"routed to {routed.department}, not triage")
-    return routed
+    event, masked = mask_event(routed.event)  # events routed before masking existed are masked here
+    return routed.model_copy(update={"event": event}) if masked else routed
 
 
 def suggestions(routed: RoutedEvent, limit: int = SUGGESTIONS) -> list[Alternative]:

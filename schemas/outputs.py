@@ -98,6 +98,11 @@ class DeadLetter(Contract):
         description="Fields cut to a prefix so the record fits the size limit; empty when kept whole.",
     )
     failed_at: UtcDatetime
+    masked: bool = Field(
+        default=False,
+        description="True when personal data in raw, key and error was replaced by tags (e.g. [CARD ****1234])"
+        " before the record was written: the raw value is then not byte-identical to the record read.",
+    )
 
     @staticmethod
     def encode_raw(value: bytes) -> tuple[str, Literal["utf-8", "base64"]]:
@@ -108,7 +113,7 @@ class DeadLetter(Contract):
             return base64.b64encode(value).decode("ascii"), "base64"
 
     def raw_bytes(self) -> bytes:
-        """The record value as kept: byte for byte the original unless ``truncated`` names ``raw``."""
+        """The record value as kept: byte for byte the original unless ``truncated`` names ``raw`` or ``masked``."""
         if self.raw_encoding == "base64":
             return base64.b64decode(self.raw)
         return self.raw.encode("utf-8")

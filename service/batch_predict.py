@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from service.errors import DataError
+from service.masking import mask_text
 from service.prediction import Classifier
 from service.routing import decide
 from service.textfiles import checked_text, csv_rows, jsonl_objects
@@ -64,7 +65,7 @@ def predict_file(
 
     def flush() -> None:
         nonlocal written
-        predictions = classifier.predict([text for text, _ in chunk])
+        predictions = classifier.predict([mask_text(text).text for text, _ in chunk])  # as the router sees it
         for (_, row_id), p in zip(chunk, predictions, strict=True):
             department, reason = decide(p, limit)
             record: dict[str, Any] = {"row": written}

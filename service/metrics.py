@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
+from service.masking import ENTITIES
+
 NAMESPACE = "ticket_router"
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -35,6 +37,15 @@ class RouterMetrics:
             namespace=ns,
             registry=registry,
         )
+        self.masked_entities = Counter(
+            "masked_entities",
+            "Personal data replaced by a tag in routed events and dead letters (counts only, never values).",
+            ["entity"],
+            namespace=ns,
+            registry=registry,
+        )
+        for entity in ENTITIES:  # every entity exported from the start, at 0
+            self.masked_entities.labels(entity=entity)
         self.batch_size = Histogram(
             "batch_size_events", "Records per processed batch.", buckets=BATCH_BUCKETS, namespace=ns, registry=registry
         )

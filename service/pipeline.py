@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from schemas.events import ComplaintEvent, SocialPostEvent
 from schemas.outputs import RoutedEvent
-from service.dead_letters import RECORD_OVERHEAD_BYTES, dead_letter_record
+from service.dead_letters import RECORD_OVERHEAD_BYTES
 from service.decode import decode_event
 from service.errors import ClassifierError, InvalidEventError
+from service.mask_records import mask_event, masked_dead_letter
+from service.masking import ALL_ENTITIES
 from service.prediction import Classifier, Prediction
 from service.routing import InRecord, OutRecord, routed_record
 
@@ -40,6 +43,8 @@ class BatchPolicy:
     """Alternatives kept in each routed event."""
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
     """The largest record the producer may send; a larger routed event is dead-lettered, dead letters are cut."""
+    mask_entities: frozenset[str] = ALL_ENTITIES
+    """Personal data masked in routed events and dead letters (card numbers always)."""
 
 
 @dataclass
@@ -50,6 +55,7 @@ class BatchResult:
     routed: list[RoutedEvent] = field(default_factory=list)
     dead_letter_reasons: list[str] = field(default_factory=list)
     inference_seconds: float = 0.0
+    masked_entities: Counter[str] = field(default_factory=Counter)
 
 
 def record_size(record: OutRecord) -> int:
@@ -67,16 +73,21 @@ def process_batch(
     slots: list[OutRecord | None] = [None] * len(records)
 
     def dead_letter(i: int, error: InvalidEventError) -> None:
-        slots[i] = dead_letter_record(records[i], error, policy.dlq_topic, now, policy.max_record_bytes)
+        args = (records[i], error, policy.dlq_topic, now, policy.max_record_bytes, policy.mask_entities)
+        slots[i], masked = masked_dead_letter(*args)
+        result.masked_entities.update(masked)
         result.dead_letter_reasons.append(error.reason)
 
     for i, record in enumerate(records):
         try:
-            valid.append((i, decode_event(record.value, policy.max_message_bytes)))
+            event, masked = mask_event(decode_event(record.value, policy.max_message_bytes), policy.mask_entities)
+            valid.append((i, event))
         except InvalidEventError as error:
             dead_letter(i, error)
         except Exception as exc:  # noqa: BLE001 - the per-record policy: one record never stops the batch
             dead_letter(i, _internal_error(record, exc))
+        else:
+            result.masked_entities.update(masked)
     if valid:
         start = time.perf_counter()
         predictions = _predict(classifier, [event.text for _, event in valid])

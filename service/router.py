@@ -51,6 +51,7 @@ class Router:
             threshold=settings.triage_threshold,
             top_k=settings.top_k,
             max_record_bytes=settings.producer_max_bytes,
+            mask_entities=settings.mask_entities,
         )
 
     def stop(self) -> None:
@@ -125,6 +126,8 @@ class Router:
             m.confidence.observe(routed.confidence)
         for dlq_reason, n in Counter(result.dead_letter_reasons).items():
             m.dead_lettered.labels(reason=dlq_reason).inc(n)
+        for entity, n in result.masked_entities.items():
+            m.masked_entities.labels(entity=entity).inc(n)
         m.batch_size.observe(len(records))
         if result.routed:
             m.inference_seconds.observe(result.inference_seconds)

@@ -13,6 +13,7 @@ from pydantic_settings import NoDecode, SettingsConfigDict
 from schemas.common import DEPARTMENTS
 from service.allocator import AllocatorChoice
 from service.kafka_config import KafkaSettings
+from service.masking import ALL_ENTITIES, ALWAYS_MASKED, ENTITIES
 from service.paths import default_classifier_registry
 from service.prediction import MAX_ALTERNATIVES
 
@@ -54,6 +55,10 @@ class RouterSettings(KafkaSettings):
     registry: Path = Field(default_factory=default_classifier_registry, description="Model registry folder.")
     model_path: Path | None = Field(default=None, description="Serve this bundle instead of the registry's current.")
     reload_interval_s: float = Field(default=10.0, gt=0, description="How often the registry is checked.")
+    mask_entities: Annotated[frozenset[str], NoDecode] = Field(
+        default=ALL_ENTITIES,
+        description=f"Comma-separated personal data to mask ({','.join(ENTITIES)}, or all); must include card.",
+    )
     http_host: str = Field(default="0.0.0.0", description="Address of /metrics, /healthz and /readyz.")  # noqa: S104
     http_port: int = Field(default=9100, ge=0, le=65535, description="Port of the HTTP endpoints; 0 picks a free one.")
     shutdown_timeout_s: float = Field(default=30.0, gt=0, description="Longest drain on SIGTERM.")
@@ -84,6 +89,24 @@ class RouterSettings(KafkaSettings):
     def _some_topics(cls, value: list[str]) -> list[str]:
         if not value:
             raise ValueError("at least one input topic is needed")
+        return value
+
+    @field_validator("mask_entities", mode="before")
+    @classmethod
+    def _split_entities(cls, value: object) -> object:
+        if isinstance(value, str):
+            names = {e.strip().lower() for e in value.split(",") if e.strip()}
+            value = ALL_ENTITIES if names == {"all"} else names
+        return value
+
+    @field_validator("mask_entities")
+    @classmethod
+    def _known_entities(cls, value: frozenset[str]) -> frozenset[str]:
+        unknown = sorted(value - ALL_ENTITIES)
+        if unknown:
+            raise ValueError(f"unknown entities {unknown}; known: {', '.join(ENTITIES)} (or all)")
+        if not value >= ALWAYS_MASKED:
+            raise ValueError("card numbers are always masked (PCI DSS): the list must include card")
         return value
 
     def routed_topic(self, department: str) -> str:

@@ -11,7 +11,9 @@ from functools import lru_cache
 from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import casual
 
-CLEANING_VERSION = "2"
+from service.masking import TAG_PATTERN
+
+CLEANING_VERSION = "3"
 """Bumped whenever the output of :func:`clean_text` changes; bundles record it and loading checks it."""
 
 MAX_CHARS = 1500
@@ -50,6 +52,11 @@ def stem_word(word: str) -> str:
     return str(_stem(word))
 
 
+def _tag_word(match: re.Match[str]) -> str:
+    """A masking tag as its entity word (``[CARD ****1234]`` -> ``card``): the model learns the type, never digits."""
+    return " " + (match.group(1) or match.group(2)).lower() + " "
+
+
 def _hashtag_words(match: re.Match[str]) -> str:
     return " " + _CAMEL.sub(" ", match.group(1)) + " "
 
@@ -77,6 +84,8 @@ def _token(raw: str) -> str | None:
 def tokens(text: str, max_chars: int = MAX_CHARS) -> list[str]:
     """The cleaned, stemmed tokens of one message, at most ``MAX_TOKENS`` (head and tail kept)."""
     text = _cut(text, max_chars)
+    if "[" in text:
+        text = TAG_PATTERN.sub(_tag_word, text)
     if "&" in text:
         text = html.unescape(text)
     # Each pattern runs only when the character it cannot match without is present (short texts skip most).

@@ -11,6 +11,7 @@ from schemas.common import DEPARTMENTS, TRIAGE
 from schemas.manifest import DataFile
 from service.errors import DataError
 from service.hashing import sha256_file
+from service.masking import mask_text
 from service.textfiles import csv_rows
 
 SEED = 42
@@ -75,7 +76,7 @@ def load_taxonomy(data_dir: Path) -> dict[tuple[str, str], str]:
 
 
 def load_production(data_dir: Path) -> LabelledTexts:
-    """The shared CFPB, Banking77 and CLINC150 data, mapped by the taxonomy, ``exclude`` rows dropped.
+    """The shared CFPB, Banking77 and CLINC150 data, masked and mapped by the taxonomy, ``exclude`` rows dropped.
 
     Labels are fine-grained so the softmax learns coherent intents: ``cfpb:<department>`` for complaints,
     ``banking77:<intent>``, ``clinc150:<intent>`` for in-scope CLINC150 queries and ``out_of_scope`` for the
@@ -110,7 +111,7 @@ def load_production(data_dir: Path) -> LabelledTexts:
                 label = OUT_OF_SCOPE
             else:
                 label = f"{source}:{row[label_col]}"
-            texts.append(row[text_col])
+            texts.append(mask_text(row[text_col]).text)  # the model learns from what the router sees
             labels.append(label)
             sources.append(source)
     mapping = dict(zip(labels, (_department_of(label, taxonomy) for label in labels), strict=True))
@@ -170,7 +171,8 @@ def load_labelled_csv(
         raise DataError(f"unknown department(s) {bad}; departments are {list(DEPARTMENTS)}")
     files = [_provenance(path, len(rows))] + ([_provenance(routing, len(mapping))] if routing is not None else [])
     used = {label: mapping[label] for label in sorted(set(labels))}
-    return LabelledTexts([r[text_column] for r in kept], labels, used, [path.stem] * len(kept), files)
+    texts = [mask_text(r[text_column]).text for r in kept]
+    return LabelledTexts(texts, labels, used, [path.stem] * len(kept), files)
 
 
 def stratified_split(

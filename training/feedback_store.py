@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from schemas.feedback import Feedback
 from service.errors import ConfigError
+from service.masking import mask_text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS corrections (
@@ -116,10 +117,10 @@ class FeedbackStore:
             self._db.execute("COMMIT")
 
     def add(self, feedback: Feedback, received_at: datetime) -> StoreOutcome:
-        """Store one correction durably; a newer one for the same ticket replaces it and counts as new again."""
+        """Store one correction durably, its text masked; a newer one for the ticket replaces it and counts as new."""
         ref = feedback.routed_event
         row = (
-            feedback.text,
+            None if feedback.text is None else mask_text(feedback.text).text,  # the store never holds clear data
             ref.topic if ref else None,
             ref.partition if ref else None,
             ref.offset if ref else None,
@@ -210,11 +211,12 @@ class FeedbackStore:
             return int(db.execute("SELECT COUNT(*) FROM corrections WHERE text IS NULL").fetchone()[0])
 
     def resolve_texts(self, found: dict[str, str], missed: Sequence[str]) -> None:
-        """Fill in texts read from routed events; count a failed attempt for the ``missed`` tickets."""
+        """Fill in texts read from routed events (masked: older events predate masking); count a failed attempt
+        for the ``missed`` tickets."""
         with self._transaction() as db:
             db.executemany(
                 "UPDATE corrections SET text = ? WHERE ticket_id = ? AND text IS NULL",
-                [(text, ticket_id) for ticket_id, text in found.items()],
+                [(mask_text(text).text, ticket_id) for ticket_id, text in found.items()],
             )
             db.executemany(
                 "UPDATE corrections SET fetch_attempts = fetch_attempts + 1 WHERE ticket_id = ?",

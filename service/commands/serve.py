@@ -41,6 +41,8 @@ def settings_help() -> str:
     lines = ["environment (each also settable as an option where one exists):"]
     for name, field in RouterSettings.model_fields.items():
         default = field.get_default(call_default_factory=True)
+        if isinstance(default, frozenset):
+            default = ",".join(sorted(default))
         lines.append(f"  {ENV_PREFIX}{name.upper():<26} {field.description or ''} (default: {default})")
     return "\n".join(lines)
 

@@ -103,4 +103,4 @@ def test_each_pattern_applies_whatever_else_the_text_holds(text: str, expected: 
 
 
 def test_cleaning_version_is_recorded() -> None:
-    assert CLEANING_VERSION == "2"
+    assert CLEANING_VERSION == "3"
