@@ -147,8 +147,11 @@ def insert(text: str, value: str, position: int, glue: str) -> str:
         i = text.rfind(" ", 0, i) + 1
         return f"{text[:i]}{value} {text[i:]}"
     if glue == "":  # inside a word: next to letters, not digits (a card glued to digits is another number)
-        while 0 < i < len(text) and (text[i - 1].isdigit() or text[i].isdigit()):
+        def next_to_digit(at: int) -> bool:
+            return (at > 0 and text[at - 1].isdigit()) or (at < len(text) and text[at].isdigit())
+
+        while i > 0 and next_to_digit(i):
             i -= 1
-        return f"{text[:i]}{value}{text[i:]}"
+        return f"{text[:i]}{value}{' ' if next_to_digit(i) else ''}{text[i:]}"
     closing = {"(": ")", "[": "]", '"': '"'}.get(glue, ".")
     return f"{text[:i]} {glue}{value}{closing} {text[i:]}"
