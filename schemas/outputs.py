@@ -36,6 +36,8 @@ class RoutedEvent(Contract):
     alternatives: list[Alternative] = Field(default_factory=list, max_length=10)
     model_version: str
     routed_at: UtcDatetime
+    priority: Literal["urgent", "normal"] = "normal"
+    explanation: list[str] = []
 
 
 DeadLetterReason = Literal[

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from schemas.events import ComplaintEvent, SocialPostEvent
 from schemas.outputs import RoutedEvent
+from service.decisions import DecisionRules, decide_batch
 from service.decode import decode_event
 from service.errors import InvalidEventError
 from service.prediction import Classifier
@@ -26,6 +27,8 @@ class BatchPolicy:
     """Overrides the classifier's own threshold when set."""
     top_k: int = 3
     """Alternatives kept in each routed event."""
+    rules: DecisionRules = field(default_factory=DecisionRules)
+    """Precision targets, priorities and explanations (``threshold``, when set, overrides the targets)."""
 
 
 @dataclass
@@ -57,10 +60,14 @@ def process_batch(
         result.inference_seconds = time.perf_counter() - start
         if len(predictions) != len(valid):
             raise RuntimeError(f"the classifier returned {len(predictions)} predictions for {len(valid)} texts")
-        threshold = classifier.triage_threshold if policy.threshold is None else policy.threshold
-        for (i, event), prediction in zip(valid, predictions, strict=True):
+        rules = policy.rules if policy.threshold is None else replace(policy.rules, override=policy.threshold)
+        texts, kinds = [event.text for _, event in valid], [event.kind for _, event in valid]
+        decisions = decide_batch(classifier, texts, kinds, predictions, rules)
+        for (i, event), prediction, (threshold, priority, terms) in zip(valid, predictions, decisions, strict=True):
             prediction = prediction._replace(alternatives=prediction.alternatives[: policy.top_k])
-            out, routed = routed_record(event, prediction, threshold, classifier.version, policy.topic_prefix, now)
+            out, routed = routed_record(
+                event, prediction, threshold, classifier.version, policy.topic_prefix, now, priority, terms
+            )
             slots[i] = out
             result.routed.append(routed)
     result.outgoing = [out for out in slots if out is not None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -10,9 +11,11 @@ from schemas.events import ComplaintEvent, SocialPostEvent
 from schemas.outputs import Alternative, DeadLetter, RoutedEvent, RouteReason, SourcePosition
 from service.errors import InvalidEventError
 from service.prediction import Prediction
+from service.priority import Priority
 
 MODEL_VERSION_HEADER = "model-version"
 REASON_HEADER = "route-reason"
+PRIORITY_HEADER = "priority"
 
 
 class InRecord(NamedTuple):
@@ -51,8 +54,11 @@ def routed_record(
     model_version: str,
     topic_prefix: str,
     now: datetime,
+    priority: Priority = "normal",
+    explanation: Sequence[str] = (),
 ) -> tuple[OutRecord, RoutedEvent]:
-    """The routed event for one classified input, keyed by event id, with the model version in a header."""
+    """The routed event for one classified input, keyed by event id, with model version, reason and priority
+    in headers."""
     department, reason = decide(prediction, threshold)
     routed = RoutedEvent(
         event=event,
@@ -66,8 +72,11 @@ def routed_record(
         ],
         model_version=model_version,
         routed_at=now,
+        priority=priority,
+        explanation=list(explanation),
     )
     headers = [(MODEL_VERSION_HEADER, model_version.encode()), (REASON_HEADER, reason.encode())]
+    headers.append((PRIORITY_HEADER, priority.encode()))
     record = OutRecord(
         f"{topic_prefix}{department}", event.event_id.encode(), routed.model_dump_json().encode(), headers
     )

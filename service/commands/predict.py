@@ -10,6 +10,15 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
+# Options that override one router setting each (the same policy as ``ticket-router serve``).
+POLICY_OPTIONS: dict[str, tuple[str, type, str]] = {
+    "--target-precision": ("target_precision", float, "auto-routed precision to reach, 0.80-0.99 (default: 0.95)"),
+    "--target-precision-by-department": ("target_precision_by_department", str, "e.g. collections=0.98,cards=0.9"),
+    "--threshold": ("triage_threshold", float, "one global confidence threshold instead of the precision targets"),
+    "--priority-file": ("priority_file", Path, "CSV label,priority (default: the shipped list of urgent labels)"),
+    "--explain": ("explain", str, "rows with explanation terms: triage (default), all or off"),
+}
+
 
 def register(subparsers: Any) -> None:
     """Add the ``predict`` subcommand."""
@@ -17,8 +26,10 @@ def register(subparsers: Any) -> None:
         "predict",
         help="route the texts of a CSV or JSONL file offline and write one JSON line per row",
         description="Classify every row of --input in batches and write, in input order, one JSON object per row: "
-        "row (0-based), id (with --id-column), department (after the triage threshold, as the router decides), "
-        "label, confidence, reason and alternatives.",
+        "row (0-based), id (with --id-column), department (after the precision-target policy, as the router "
+        "decides), label, confidence (calibrated), reason, priority, explanation and alternatives. The policy's "
+        "settings are the router's (TICKET_ROUTER_TARGET_PRECISION, ..._BY_DEPARTMENT, ..._TRIAGE_THRESHOLD, "
+        "..._PRIORITY_FILE, ..._EXPLAIN); the options below override them.",
     )
     parser.add_argument("--model", type=Path, help="bundle folder (default: the registry's current version)")
     parser.add_argument("--registry", type=Path, default=None, help="registry folder (default: models/classifier)")
@@ -26,7 +37,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--text-column", default="text", help="column (CSV) or field (JSONL) with the text")
     parser.add_argument("--id-column", help="column or field copied to each output line as id")
     parser.add_argument("--output", type=Path, help="output .jsonl file (default: standard output)")
-    parser.add_argument("--threshold", type=float, help="triage threshold (default: the bundle's)")
+    parser.add_argument("--kind", choices=("complaint", "social"), default="complaint",
+                        help="the rows are complaint narratives or short social/chat messages (their precision "
+                        "curves differ; default: complaint)")  # fmt: skip
+    for option, (dest, kind, text) in POLICY_OPTIONS.items():
+        parser.add_argument(option, dest=dest, type=kind, default=None, help=text)
     parser.add_argument("--top-k", type=int, default=3, help="alternatives per line (default: 3)")
     parser.set_defaults(handler=_run)
 
@@ -34,19 +49,24 @@ def register(subparsers: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     from service.batch_predict import predict_file, read_rows
     from service.bundle import load_bundle
+    from service.commands.serve import settings_with
+    from service.decisions import rules_from_settings
     from service.paths import default_classifier_registry
+    from service.priority import load_priorities
     from service.registry import ModelRegistry
 
+    settings = settings_with({dest: getattr(args, dest) for dest, _, _ in POLICY_OPTIONS.values()})
+    rules = rules_from_settings(settings, load_priorities(settings.priority_file))
     path = args.model or ModelRegistry(args.registry or default_classifier_registry()).current_path()
     classifier = load_bundle(path)
     rows = read_rows(args.input, args.text_column, args.id_column)
     if args.output is None:
-        count = predict_file(classifier, rows, sys.stdout, args.threshold, args.top_k)
+        count = predict_file(classifier, rows, sys.stdout, rules, args.top_k, args.kind)
     else:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         tmp = args.output.with_name(args.output.name + ".partial")
         with tmp.open("w", encoding="utf-8") as out:
-            count = predict_file(classifier, rows, out, args.threshold, args.top_k)
+            count = predict_file(classifier, rows, out, rules, args.top_k, args.kind)
         tmp.replace(args.output)
     logger.info("predicted %d rows with model %s", count, classifier.version)
     return 0
