@@ -29,15 +29,17 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(BIN)/pytest tests/integration -q
 
-# Optional system tools that let the deployment tests validate for real (promtool, a Prometheus server,
-# Compose's own validator, shellcheck). Installed when we are root with apt-get; otherwise those checks skip.
+# System packages the tests use: promtool, a Prometheus server, Compose's own validator and shellcheck
+# (the deployment checks skip without them), and jemalloc (the router's default allocator,
+# whose test fails without it). Installed when we are root with apt-get.
 TOOLS := promtool docker-compose shellcheck
 tools:
 	@missing=""; for t in $(TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	ls /usr/lib/*-linux-gnu/libjemalloc.so.2 >/dev/null 2>&1 || missing="$$missing libjemalloc2"; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing deployment test tools:$$missing"; \
+	  echo "installing test tools:$$missing"; \
 	  apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	    prometheus docker-compose shellcheck >/dev/null 2>&1 || echo "could not install them; those checks will skip"; \
+	    prometheus docker-compose shellcheck libjemalloc2 >/dev/null 2>&1 || echo "could not install them; those checks will skip"; \
 	fi
 
 test: lint typecheck tools

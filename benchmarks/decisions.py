@@ -17,14 +17,14 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from schemas.common import TRIAGE  # noqa: E402
-from schemas.decisions import TARGETS  # noqa: E402
+from schemas.common import DEPARTMENTS, TRIAGE  # noqa: E402
+from schemas.decisions import TARGETS, DecisionCurves  # noqa: E402
 from service.bundle import load_bundle  # noqa: E402
 from service.calibration import apply_temperature  # noqa: E402
 from service.label_space import LabelSpace, Probabilities  # noqa: E402
@@ -53,45 +53,67 @@ class Routed:
         self.department, self.auto, self.label, self.confidence = department, auto, label, confidence
 
 
-def route(space: LabelSpace, probs: Probabilities, thresholds: Sequence[dict[str, float]]) -> Routed:
-    """Predicted department and label (as the router names them) and whether each clears its threshold."""
+class Predicted(NamedTuple):
+    """The router's prediction for every row: department, its confidence, the label it names."""
+
+    department: np.ndarray
+    confidence: np.ndarray
+    label: np.ndarray
+
+
+def predict_all(space: LabelSpace, probs: Probabilities) -> Predicted:
+    """Predictions of every row of ``probs`` (computed once per set of probabilities)."""
     predictions = space.predictions(probs, 0)
-    department = np.asarray([p.department for p in predictions], dtype=object)
-    confidence = np.asarray([p.confidence for p in predictions])
-    label = np.asarray([p.label for p in predictions], dtype=object)
+    return Predicted(
+        np.asarray([p.department for p in predictions], dtype=object),
+        np.asarray([p.confidence for p in predictions]),
+        np.asarray([p.label for p in predictions], dtype=object),
+    )
+
+
+def route(predicted: Predicted, thresholds: Sequence[dict[str, float]]) -> Routed:
+    """Whether each prediction clears its threshold (out-of-scope predictions never do)."""
+    department, confidence, label = predicted
     limit = np.asarray([t.get(d, np.inf) for t, d in zip(thresholds, department, strict=True)])
     auto = (department != TRIAGE) & (confidence >= limit)
     return Routed(department, auto, label, confidence)
 
 
-def policy_thresholds(space: LabelSpace, probs: Probabilities, val: LabelledTexts, policy: PrecisionPolicy,
-                      fit_rows: np.ndarray, score_rows: np.ndarray) -> tuple[list[dict[str, float]], Probabilities]:  # fmt: skip
-    """Fit calibration and curves on ``fit_rows``; the thresholds and calibrated probabilities of ``score_rows``."""
-    fit = val.subset(fit_rows.tolist())
-    true_fit = fit.departments
-    calibration, calibrated_fit = calibrate(space, probs[fit_rows], fit.labels, true_fit)
-    curves = decision_curves(space, calibrated_fit, true_fit, fit.sources)
-    fallback = choose_threshold(space, calibrated_fit, true_fit)
-    tables = {seg: policy.thresholds(curves, fallback, seg) for seg in ("complaint", "social", "all")}
-    segments = [SOURCE_SEGMENT.get(val.sources[i], "all") for i in score_rows]
-    return [tables[s] for s in segments], apply_temperature(probs[score_rows], calibration.temperature)
+class FoldFit(NamedTuple):
+    """A policy fitted on the other folds, for the rows of one fold."""
+
+    score_rows: np.ndarray
+    curves: DecisionCurves
+    fallback: float
 
 
-def cross_fitted(space: LabelSpace, probs: Probabilities, val: LabelledTexts, policy: PrecisionPolicy,
-                 folds: int, seed: int) -> tuple[Routed, Probabilities]:  # fmt: skip
-    """Every event routed by a policy fitted on the other folds of the validation split."""
+def fit_folds(space: LabelSpace, probs: Probabilities, val: LabelledTexts, folds: int, seed: int
+              ) -> tuple[list[FoldFit], Probabilities]:  # fmt: skip
+    """Calibration and curves fitted on all folds but one, for each fold; every row's calibrated probabilities
+    come from the fit that did not see it."""
     from sklearn.model_selection import StratifiedKFold
 
     strata = [f"{s}|{d}" for s, d in zip(val.sources, val.departments, strict=True)]
-    thresholds: list[dict[str, float]] = [{} for _ in strata]
     calibrated = np.zeros_like(probs)
+    fits = []
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for fit_rows, score_rows in splitter.split(np.zeros(len(strata)), strata):
-        fold_thresholds, fold_probs = policy_thresholds(space, probs, val, policy, fit_rows, score_rows)
-        calibrated[score_rows] = fold_probs
-        for i, t in zip(score_rows.tolist(), fold_thresholds, strict=True):
-            thresholds[i] = t
-    return route(space, calibrated, thresholds), calibrated
+        fit = val.subset(fit_rows.tolist())
+        calibration, calibrated_fit = calibrate(space, probs[fit_rows], fit.labels, fit.departments)
+        curves = decision_curves(space, calibrated_fit, fit.departments, fit.sources)
+        fits.append(FoldFit(score_rows, curves, choose_threshold(space, calibrated_fit, fit.departments)))
+        calibrated[score_rows] = apply_temperature(probs[score_rows], calibration.temperature)
+    return fits, calibrated
+
+
+def cross_fitted(predicted: Predicted, val: LabelledTexts, fits: list[FoldFit], policy: PrecisionPolicy) -> Routed:
+    """Every event routed by the policy fitted on the other folds."""
+    thresholds: list[dict[str, float]] = [{} for _ in val.texts]
+    for fit in fits:
+        tables = {seg: policy.thresholds(fit.curves, fit.fallback, seg) for seg in ("complaint", "social", "all")}
+        for i in fit.score_rows.tolist():
+            thresholds[i] = tables[SOURCE_SEGMENT.get(val.sources[i], "all")]
+    return route(predicted, thresholds)
 
 
 def rates(true: np.ndarray, routed: Routed, rows: np.ndarray) -> dict[str, Any]:
@@ -148,19 +170,21 @@ def scorecard(val: LabelledTexts, routed: Routed, space: LabelSpace, probs: Prob
         card["precision_of_routed_here"] = round(float((true[to_it] == department).mean()), 4) if to_it.any() else None
         out["by_department"][department] = card
     out["by_source_department"] = {
-        source: {d: rates(true, routed, (sources == source) & (true == d)) for d in sorted(set(true[sources == source]))}
+        source: {
+            d: rates(true, routed, (sources == source) & (true == d)) for d in sorted(set(true[sources == source]))
+        }
         for source in sorted(set(val.sources))
     }
     return out
 
 
-def global_threshold_sweep(space: LabelSpace, probs: Probabilities, val: LabelledTexts) -> dict[str, list[Any]]:
+def global_threshold_sweep(predicted: Predicted, val: LabelledTexts) -> dict[str, list[Any]]:
     """Precision and coverage per source at one global threshold (the old rule's family), 0.30..0.99."""
     true = np.asarray(val.departments, dtype=object)
     sources = np.asarray(val.sources, dtype=object)
     out: dict[str, list[Any]] = {}
     for t in np.round(np.arange(0.30, 0.995, 0.01), 2):
-        routed = route(space, probs, [dict.fromkeys(space.departments, float(t))] * len(true))
+        routed = route(predicted, [dict.fromkeys(DEPARTMENTS, float(t))] * len(true))
         for source in sorted(set(val.sources)):
             r = rates(true, routed, sources == source)
             out.setdefault(source, []).append([float(t), r["precision"], r["coverage"]])
@@ -216,7 +240,9 @@ def main() -> int:
     urgent_labels = load_priorities(DEFAULT_PRIORITY_FILE).urgent
     true = val.departments
     policy = PrecisionPolicy(target=args.target)
-    routed, calibrated = cross_fitted(space, raw, val, policy, args.folds, args.seed)
+    fits, calibrated = fit_folds(space, raw, val, args.folds, args.seed)
+    predicted = predict_all(space, calibrated)
+    routed = cross_fitted(predicted, val, fits, policy)
     result: dict[str, Any] = {
         "model": bundle.version,
         "validation_rows": len(val),
@@ -229,21 +255,21 @@ def main() -> int:
     segments = [SOURCE_SEGMENT.get(s, "all") for s in val.sources]
     fallback = bundle.manifest.triage_threshold
     tables = {seg: policy.thresholds(bundle.decision_curves, fallback, seg) for seg in set(segments)}
-    in_sample = route(space, shipped, [tables[s] for s in segments])
+    in_sample = route(predict_all(space, shipped), [tables[s] for s in segments])
     result["in_sample"] = {k: v for k, v in scorecard(val, in_sample, space, shipped, urgent_labels).items()
                            if k in ("overall", "by_source")}  # fmt: skip
     old = choose_threshold(space, raw, true)
-    old_routed = route(space, raw, [dict.fromkeys(space.departments, old)] * len(true))
+    old_routed = route(predict_all(space, raw), [dict.fromkeys(DEPARTMENTS, old)] * len(true))
     result["old_global_threshold"] = {"threshold": old} | {
         k: v for k, v in scorecard(val, old_routed, space, raw, urgent_labels).items() if k in ("overall", "by_source")
     }
     sweep = []
     for target in TARGETS:
-        swept, _ = cross_fitted(space, raw, val, PrecisionPolicy(target=target), args.folds, args.seed)
+        swept = cross_fitted(predicted, val, fits, PrecisionPolicy(target=target))
         card = scorecard(val, swept, space, calibrated, urgent_labels)["by_source"]
         sweep.append({"target": target} | {s: {k: card[s][k] for k in ("precision", "coverage")} for s in card})
     result["sweep"] = {"targets": sweep}
-    baseline = global_threshold_sweep(space, calibrated, val)
+    baseline = global_threshold_sweep(predicted, val)
     plot(result["sweep"], baseline, args.target, args.plot)
     result["plot"] = str(args.plot)
     print(json.dumps(result, indent=2))

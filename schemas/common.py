@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Final, Literal, get_args
+from typing import Annotated, Final, Literal, get_args
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
@@ -28,12 +28,23 @@ MAX_TEXT_CHARS = 100_000
 """Upper bound for any free-text field; longer text is refused, not truncated (the model truncates)."""
 
 
+EARLIEST_TIME: Final = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_TIME: Final = datetime(2100, 1, 1, tzinfo=UTC)
+"""Every timestamp of every contract lies in [EARLIEST_TIME, LATEST_TIME) once converted to UTC."""
+
+
 def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    try:
+        utc = value.astimezone(UTC)
+    except (OverflowError, ValueError):  # e.g. 9999-12-31T23:00:00-01:00 is past year 9999 in UTC
+        raise ValueError("the timestamp is out of range once converted to UTC") from None
+    if not EARLIEST_TIME <= utc < LATEST_TIME:
+        raise ValueError(f"the timestamp must lie between {EARLIEST_TIME:%Y-%m-%d} and {LATEST_TIME:%Y-%m-%d} (UTC)")
+    return utc
 
 
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
-"""A timezone-aware timestamp, normalised to UTC. Naive datetimes are rejected."""
+"""A timezone-aware timestamp, normalised to UTC, between 1970 and 2100. Naive datetimes are rejected."""
 
 
 def _not_blank(value: str) -> str:
@@ -66,7 +77,13 @@ def describe_validation_error(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def first_error_type(exc: ValidationError) -> tuple[str, tuple[Any, ...]]:
-    """The pydantic error type and location of the first problem (used to classify dead letters)."""
-    err = exc.errors(include_url=False)[0]
-    return err["type"], tuple(err["loc"])
+def validation_error_fields(exc: ValidationError) -> str:
+    """Where and what kind each problem is, e.g. ``created_at (datetime_from_date_parsing)``: never a value.
+
+    For logs of inputs that may carry personal data; pydantic's own messages sometimes quote the input.
+    """
+    parts = []
+    for err in exc.errors(include_url=False, include_input=False):
+        loc = ".".join(str(p) for p in err["loc"]) or "<root>"
+        parts.append(f"{loc} ({err['type']})")
+    return "; ".join(parts)

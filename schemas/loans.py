@@ -5,9 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from schemas.common import SCHEMA_VERSION, Contract, Identifier, UtcDatetime
+from schemas.common import SCHEMA_VERSION, Contract, Identifier, UtcDatetime, utc_now
+
+MAX_LOAN_AMOUNT = 1e9
+"""The largest single loan amount accepted (USD); larger values are refused as data errors."""
+
+FUTURE_TOLERANCE = dt.timedelta(days=1)
+"""A loan may be dated at most this far past the current time (clock skew between producers)."""
+
+
+def _not_in_future(value: dt.datetime) -> dt.datetime:
+    latest = utc_now() + FUTURE_TOLERANCE
+    if value > latest:
+        raise ValueError(f"a loan cannot be dated after {latest:%Y-%m-%dT%H:%M}Z (one day past the current time)")
+    return value
 
 
 class LoanRecord(Contract):
@@ -15,9 +28,11 @@ class LoanRecord(Contract):
 
     schema_version: Literal[1] = SCHEMA_VERSION
     loan_id: Identifier
-    created_at: UtcDatetime
-    amount: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] | None = Field(
-        default=None, description="Original loan amount in USD; absent when only counts are tracked."
+    created_at: Annotated[UtcDatetime, AfterValidator(_not_in_future)] = Field(
+        description="When the loan was created; at most one day past the current time."
+    )
+    amount: Annotated[float, Field(ge=0.0, le=MAX_LOAN_AMOUNT, allow_inf_nan=False)] | None = Field(
+        default=None, description="Original loan amount in USD (at most 1e9); absent when only counts are tracked."
     )
 
 

@@ -47,15 +47,31 @@ DeadLetterReason = Literal[
     "schema_error",
     "empty_text",
     "oversized",
+    "internal_error",
 ]
+"""``internal_error``: handling this one record raised an unexpected exception (its type is in ``error``)."""
+
+TopicName = Annotated[str, Field(min_length=1, max_length=249, pattern=r"^[A-Za-z0-9._-]+$")]
+"""A legal Kafka topic name."""
+
+MAX_PARTITION = 2**31 - 1
+MAX_OFFSET = 2**63 - 1
 
 
 class SourcePosition(Contract):
     """Where a Kafka record was read from: enough to find and replay it."""
 
-    topic: str
-    partition: Annotated[int, Field(ge=0)]
-    offset: Annotated[int, Field(ge=0)]
+    topic: TopicName
+    partition: Annotated[int, Field(ge=0, le=MAX_PARTITION)]
+    offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)]
+
+
+class Truncation(Contract):
+    """A field of a dead letter that holds only a prefix of the original bytes, to fit the size limit."""
+
+    field: Literal["raw", "key"]
+    size: Annotated[int, Field(ge=0)] = Field(description="The original's size in bytes.")
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] = Field(description="The original's sha256 (hex).")
 
 
 class DeadLetter(Contract):
@@ -68,6 +84,11 @@ class DeadLetter(Contract):
     key: str | None = Field(default=None, description="The record key, base64 if it was not UTF-8.")
     raw: str = Field(description="The record value: UTF-8 text, or base64 when raw_encoding says so.")
     raw_encoding: Literal["utf-8", "base64"]
+    truncated: list[Truncation] = Field(
+        default_factory=list,
+        max_length=2,
+        description="Fields cut to a prefix so the record fits the size limit; empty when kept whole.",
+    )
     failed_at: UtcDatetime
 
     @staticmethod
@@ -79,7 +100,7 @@ class DeadLetter(Contract):
             return base64.b64encode(value).decode("ascii"), "base64"
 
     def raw_bytes(self) -> bytes:
-        """The original record value, byte for byte."""
+        """The record value as kept: byte for byte the original unless ``truncated`` names ``raw``."""
         if self.raw_encoding == "base64":
             return base64.b64decode(self.raw)
         return self.raw.encode("utf-8")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
+from service.allocator import running_allocator
 from service.errors import ModelLoadError
 from service.health import HealthServer
 from service.metrics import RouterMetrics
@@ -34,11 +35,14 @@ class RouterApp:
         self.settings = settings
         self.registry = registry or CollectorRegistry()
         self.metrics = RouterMetrics(self.registry)
+        self.metrics.allocator.labels(allocator=running_allocator()).set(1)
         self.watcher = ModelWatcher(self._resolve_model, load_classifier, self.metrics, settings.reload_interval_s)
         self.router = Router(settings, self.watcher, self.metrics)
-        self.http = HealthServer(
-            settings.http_host, settings.http_port, self.registry, alive=self.router.alive, ready=self.router.ready
-        )
+        self.http = HealthServer(settings.http_host, settings.http_port, self.registry, self.alive, self.router.ready)
+
+    def alive(self) -> bool:
+        """The loop turns and the model watcher thread has not died."""
+        return self.router.alive() and self.watcher.healthy()
 
     def _resolve_model(self) -> Path:
         if self.settings.model_path is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, NamedTuple
@@ -11,6 +12,8 @@ from service.policy import PrecisionPolicy
 from service.prediction import Classifier, Prediction
 from service.priority import Priority, PriorityMap
 from service.routing import decide
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from service.settings import RouterSettings
@@ -71,7 +74,11 @@ def decide_batch(
     ]
     explanations: list[tuple[str, ...]] = [()] * len(predictions)
     if explained:
-        terms = classifier.explain([texts[i] for i in explained], [predictions[i].label for i in explained])
+        try:
+            terms = classifier.explain([texts[i] for i in explained], [predictions[i].label for i in explained])
+        except Exception as exc:  # noqa: BLE001 - explanations are best effort: the events are routed without them
+            logger.warning("explaining %d events failed (%s); they are routed without terms", len(explained), exc)
+            terms = [() for _ in explained]
         for i, found in zip(explained, terms, strict=True):
             explanations[i] = found
     return [

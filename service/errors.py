@@ -27,6 +27,10 @@ class ModelLoadError(TicketRouterError):
     """A model bundle is missing, corrupt, fails its hash or its smoke test."""
 
 
+class ClassifierError(TicketRouterError):
+    """The model in service failed on every record of a batch: a fault of the process, not of one record."""
+
+
 class UnroutableLabelError(TicketRouterError):
     """The model produced a label that has no department in the bundle's manifest."""
 

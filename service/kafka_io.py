@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import CommitFailedError, KafkaError, RebalanceInProgressError
+from kafka.errors import CommitFailedError, KafkaError, MessageSizeTooLargeError, RebalanceInProgressError
 from kafka.structs import OffsetAndMetadata
 
+from service.errors import ConfigError
 from service.kafka_config import consumer_kwargs
 from service.routing import InRecord, OutRecord
 from service.settings import RouterSettings
@@ -71,6 +73,7 @@ class RouterClients:
             "request_timeout_ms": 10_000,
             "delivery_timeout_ms": 30_000,
             "reconnect_backoff_max_ms": 2_000,
+            "max_request_size": s.producer_max_bytes,
         }
         if self.exactly_once:
             producer_kwargs["transactional_id"] = s.transactional_id_for()
@@ -109,9 +112,16 @@ class RouterClients:
     def deliver(self, records: Sequence[InRecord], outgoing: Sequence[OutRecord]) -> bool:
         """Publish ``outgoing`` and commit the batch's offsets; True when committed, False when it must be redone."""
         offsets = {tp: OffsetAndMetadata(off, "", -1) for tp, off in next_offsets(records).items()}
-        if self.exactly_once:
-            return self._deliver_transactional(records, outgoing, offsets)
-        return self._deliver_then_commit(outgoing, offsets)
+        try:
+            if self.exactly_once:
+                return self._deliver_transactional(records, outgoing, offsets)
+            return self._deliver_then_commit(outgoing, offsets)
+        except MessageSizeTooLargeError as exc:
+            # Every record was sized to fit producer_max_bytes: the broker's own limit must be lower.
+            raise ConfigError(
+                f"the broker refused a record as too large ({exc}); set TICKET_ROUTER_PRODUCER_MAX_BYTES "
+                "at or below the broker's message.max.bytes"
+            ) from exc
 
     def _send_all(self, outgoing: Sequence[OutRecord]) -> list[Any]:
         return [self.producer.send(o.topic, key=o.key, value=o.value, headers=o.headers) for o in outgoing]
@@ -130,6 +140,11 @@ class RouterClients:
             self.producer.abort_transaction()
             self._rewind(records)
             return False
+        except BaseException:
+            # Never leave a transaction open: abort (best effort) and let the caller reconnect or stop.
+            with contextlib.suppress(Exception):
+                self.producer.abort_transaction()
+            raise
 
     def _deliver_then_commit(self, outgoing: Sequence[OutRecord], offsets: dict[TopicPartition, Any]) -> bool:
         futures = self._send_all(outgoing)

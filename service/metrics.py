@@ -92,6 +92,19 @@ class RouterMetrics:
         self.ready = Gauge(
             "ready", "1 when the model is loaded and partitions are assigned.", namespace=ns, registry=registry
         )
+        self.fetch_stalled = Gauge(
+            "fetch_stalled",
+            "1 while records wait on assigned partitions but none has been consumed for stall_after_s.",
+            namespace=ns,
+            registry=registry,
+        )
+        self.allocator = Gauge(
+            "allocator_info",
+            "The memory allocator of the process (value 1).",
+            ["allocator"],
+            namespace=ns,
+            registry=registry,
+        )
         self.broker_reconnects = Counter(
             "broker_reconnects",
             "Times the Kafka clients were rebuilt after a broker error.",

@@ -17,6 +17,7 @@ from service.model_watch import ModelWatcher
 from service.pipeline import BatchPolicy, BatchResult, process_batch
 from service.routing import InRecord
 from service.settings import RouterSettings
+from service.stall import StallDetector
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +43,14 @@ class Router:
         self._stop = threading.Event()
         self._last_beat = time.monotonic()
         self._last_lag = 0.0
+        self._stall = StallDetector(settings.stall_after_s)
         self.policy = BatchPolicy(
             topic_prefix=settings.routed_topic_prefix,
             dlq_topic=settings.dlq_topic,
             max_message_bytes=settings.max_message_bytes,
             threshold=settings.triage_threshold,
             top_k=settings.top_k,
+            max_record_bytes=settings.producer_max_bytes,
         )
 
     def stop(self) -> None:
@@ -59,9 +62,10 @@ class Router:
         return time.monotonic() - self._last_beat < STALL_AFTER_S
 
     def ready(self) -> bool:
-        """True when a model serves and this replica is connected with partitions assigned."""
+        """True when a model serves, this replica is connected with partitions assigned, and fetches progress."""
         clients = self._clients
-        return self.watcher.current is not None and clients is not None and clients.assigned()
+        serving = self.watcher.current is not None and clients is not None and clients.assigned()
+        return serving and not self._stall.stalled
 
     def run(self) -> None:
         """Connect (with backoff), route until stopped, reconnect after broker errors."""
@@ -92,6 +96,7 @@ class Router:
             records = clients.poll()
             self.metrics.ready.set(1 if self.ready() else 0)
             if records:
+                self._stall.progressed(time.monotonic())
                 self._handle(clients, records)
             if time.monotonic() - self._last_lag > LAG_INTERVAL_S:
                 self._report_lag(clients)
@@ -129,5 +134,17 @@ class Router:
 
     def _report_lag(self, clients: RouterClients) -> None:
         self._last_lag = time.monotonic()
-        for tp, lag in clients.lag().items():
+        lags = clients.lag()
+        for tp, lag in lags.items():
             self.metrics.consumer_lag.labels(topic=tp.topic, partition=str(tp.partition)).set(lag)
+        was_stalled = self._stall.stalled
+        if self._stall.check(self._last_lag, sum(lags.values())) and not was_stalled:
+            logger.error(
+                "fetches stopped progressing: %d records wait on %d partitions and none arrived for %gs",
+                sum(lags.values()),
+                sum(1 for lag in lags.values() if lag),
+                self.settings.stall_after_s,
+            )
+        elif was_stalled and not self._stall.stalled:
+            logger.info("fetches progress again")
+        self.metrics.fetch_stalled.set(1 if self._stall.stalled else 0)

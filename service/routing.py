@@ -1,4 +1,4 @@
-"""Routing decisions and output records: plain functions, no Kafka and no TensorFlow."""
+"""Routing decisions and routed-event records: plain functions, no Kafka and no TensorFlow."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from typing import NamedTuple
 
 from schemas.common import TRIAGE
 from schemas.events import ComplaintEvent, SocialPostEvent
-from schemas.outputs import Alternative, DeadLetter, RoutedEvent, RouteReason, SourcePosition
-from service.errors import InvalidEventError
+from schemas.outputs import Alternative, RoutedEvent, RouteReason
 from service.prediction import Prediction
 from service.priority import Priority
 
@@ -81,20 +80,3 @@ def routed_record(
         f"{topic_prefix}{department}", event.event_id.encode(), routed.model_dump_json().encode(), headers
     )
     return record, routed
-
-
-def dead_letter_record(record: InRecord, error: InvalidEventError, dlq_topic: str, now: datetime) -> OutRecord:
-    """The dead-letter record for an input that cannot be routed; keeps the raw value and key whole."""
-    raw, encoding = DeadLetter.encode_raw(record.value or b"")
-    key = None if record.key is None else DeadLetter.encode_raw(record.key)[0]
-    letter = DeadLetter(
-        reason=error.reason,
-        error=str(error)[:4000],
-        source=SourcePosition(topic=record.topic, partition=record.partition, offset=record.offset),
-        key=key,
-        raw=raw,
-        raw_encoding=encoding,
-        failed_at=now,
-    )
-    headers = [("dlq-reason", error.reason.encode())]
-    return OutRecord(dlq_topic, record.key, letter.model_dump_json().encode(), headers)

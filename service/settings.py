@@ -11,6 +11,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from schemas.common import DEPARTMENTS
+from service.allocator import AllocatorChoice
 from service.decisions import ExplainScope
 from service.kafka_config import KafkaSettings
 from service.paths import default_classifier_registry
@@ -60,6 +61,13 @@ class RouterSettings(KafkaSettings):
     )
     top_k: int = Field(default=3, ge=1, le=10, description="Alternatives carried in each routed event.")
     max_message_bytes: int = Field(default=1_000_000, ge=1024, description="Larger records are dead-lettered.")
+    producer_max_bytes: int = Field(
+        default=1_048_576,
+        ge=65_536,
+        le=100 * 1024 * 1024,
+        description="Largest record the router produces (keep <= the broker's message.max.bytes); "
+        "a larger routed event is dead-lettered, a dead letter is cut to fit.",
+    )
     registry: Path = Field(default_factory=default_classifier_registry, description="Model registry folder.")
     model_path: Path | None = Field(default=None, description="Serve this bundle instead of the registry's current.")
     reload_interval_s: float = Field(default=10.0, gt=0, description="How often the registry is checked.")
@@ -67,6 +75,15 @@ class RouterSettings(KafkaSettings):
     http_port: int = Field(default=9100, ge=0, le=65535, description="Port of the HTTP endpoints; 0 picks a free one.")
     shutdown_timeout_s: float = Field(default=30.0, gt=0, description="Longest drain on SIGTERM.")
     reconnect_backoff_max_s: float = Field(default=10.0, gt=0, description="Longest wait between reconnects.")
+    stall_after_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Records waiting (lag) with none consumed for this long: logged, /readyz 503, fetch_stalled 1.",
+    )
+    allocator: AllocatorChoice = Field(
+        default="jemalloc",
+        description="Memory allocator of `serve`: jemalloc (preloaded when installed; keeps memory flat) or system.",
+    )
 
     @field_validator("input_topics", mode="before")
     @classmethod

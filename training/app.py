@@ -9,12 +9,35 @@ from typing import Any
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from pydantic import BaseModel
 
 from service.registry import ModelRegistry
 from training.catalog import describe_registry
 from training.forecast.http import forecast_router
 from training.forecast.service import ForecastService
 from training.jobs import Job, JobBusyError, JobRunner
+
+
+class Problem(BaseModel):
+    """The body of an error answer."""
+
+    detail: str
+
+
+class JobStarted(BaseModel):
+    """The answer to a started refresh."""
+
+    job_id: str
+    status_url: str
+
+
+class JobBusy(Problem):
+    """The answer when a refresh is already running."""
+
+    job_id: str
+
+
+PLAIN_TEXT = {"content": {"text/plain": {"schema": {"type": "string"}}}}
 
 
 @dataclass
@@ -34,17 +57,19 @@ def create_app(api: TrainerApi) -> FastAPI:
     """A FastAPI application over ``api``; no I/O happens until a request arrives."""
     app = FastAPI(title="ticket-trainer", description="Classifier refresh and loan forecasts.", version="1")
 
-    @app.get("/healthz", response_class=PlainTextResponse)
+    @app.get("/healthz", response_class=PlainTextResponse, responses={503: {"description": "Stalled", **PLAIN_TEXT}})
     def healthz() -> PlainTextResponse:
         ok = api.alive()
         return PlainTextResponse("ok\n" if ok else "stalled\n", status_code=200 if ok else 503)
 
-    @app.get("/readyz", response_class=PlainTextResponse)
+    @app.get("/readyz", response_class=PlainTextResponse, responses={503: {"description": "Not ready", **PLAIN_TEXT}})
     def readyz() -> PlainTextResponse:
         ok = api.ready()
         return PlainTextResponse("ok\n" if ok else "not ready\n", status_code=200 if ok else 503)
 
-    @app.get("/metrics")
+    @app.get(
+        "/metrics", response_class=Response, responses={200: {"description": "Prometheus text format", **PLAIN_TEXT}}
+    )
     def metrics() -> Response:
         return Response(generate_latest(api.metrics_registry), media_type=CONTENT_TYPE_LATEST)
 
@@ -52,7 +77,12 @@ def create_app(api: TrainerApi) -> FastAPI:
     def models() -> dict[str, Any]:
         return describe_registry(api.registry)
 
-    @app.post("/retrain", status_code=202)
+    @app.post(
+        "/retrain",
+        status_code=202,
+        response_model=JobStarted,
+        responses={409: {"model": JobBusy, "description": "A refresh is already running"}},
+    )
     def retrain() -> JSONResponse:
         try:
             job = api.start_refresh("api")
@@ -60,7 +90,7 @@ def create_app(api: TrainerApi) -> FastAPI:
             return JSONResponse({"detail": "a refresh is already running", "job_id": exc.running_id}, status_code=409)
         return JSONResponse({"job_id": job.id, "status_url": f"/jobs/{job.id}"}, status_code=202)
 
-    @app.get("/jobs/{job_id}")
+    @app.get("/jobs/{job_id}", responses={404: {"model": Problem, "description": "No such job"}})
     def job(job_id: str) -> dict[str, Any]:
         found = api.jobs.get(job_id)
         if found is None:

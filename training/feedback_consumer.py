@@ -12,7 +12,7 @@ from kafka import KafkaConsumer
 from kafka.errors import CommitFailedError, KafkaError, RebalanceInProgressError
 from pydantic import ValidationError
 
-from schemas.common import describe_validation_error, utc_now
+from schemas.common import utc_now, validation_error_fields
 from schemas.feedback import Feedback
 from service.kafka_config import KafkaSettings, consumer_kwargs
 from service.worker import BackgroundWorker
@@ -29,20 +29,26 @@ PENDING = "pending"
 
 
 def store_record(store: FeedbackStore, metrics: TrainerMetrics, record: Any) -> str:
-    """Validate one Kafka record and store it; returns the outcome (``invalid``, ``pending`` or a store outcome)."""
+    """Validate one Kafka record and store it; returns the outcome.
+
+    ``invalid`` (refused by the contract), ``internal_error`` (handling it raised: refused, logged, counted),
+    ``pending`` or a store outcome. Only an error of the store itself (``sqlite3.Error``) propagates: the
+    batch is then read again once the store is back.
+    """
+    where = (record.topic, record.partition, record.offset)
     try:
         feedback = Feedback.model_validate_json(record.value or b"")
+        outcome = store.add(feedback, utc_now())
     except ValidationError as exc:
         metrics.corrections.labels(outcome="invalid").inc()
-        logger.warning(
-            "invalid correction at %s[%d]@%d: %s",
-            record.topic,
-            record.partition,
-            record.offset,
-            describe_validation_error(exc),
-        )
+        logger.warning("invalid correction at %s[%d]@%d: %s", *where, validation_error_fields(exc))
         return "invalid"
-    outcome = store.add(feedback, utc_now())
+    except sqlite3.Error:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the per-record policy: one correction never stops the consumer
+        metrics.corrections.labels(outcome="internal_error").inc()
+        logger.error("correction at %s[%d]@%d refused: %s while handling it", *where, type(exc).__name__)
+        return "internal_error"
     metrics.corrections.labels(outcome=outcome.value).inc()
     if outcome is not StoreOutcome.STALE and feedback.text is None:
         logger.info("correction %s stored; its text will be read from the routed event", feedback.ticket_id)
@@ -127,8 +133,13 @@ class FeedbackConsumer(BackgroundWorker):
                 self._commit()
             # Fresh references are read at once; ones that failed are retried now and then, not every poll.
             if fresh_references or time.monotonic() >= self._next_resolve:
-                self.resolve_pending()
                 self._next_resolve = time.monotonic() + RETRY_PENDING_S
+                try:
+                    self.resolve_pending()
+                except (KafkaError, sqlite3.Error):
+                    raise
+                except Exception as exc:  # noqa: BLE001 - texts stay pending and are tried again later
+                    logger.error("reading referenced routed events failed: %s", type(exc).__name__)
 
     def _commit(self) -> None:
         try:

@@ -10,7 +10,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import KafkaError
 from pydantic import ValidationError
 
-from schemas.common import describe_validation_error
+from schemas.common import validation_error_fields
 from schemas.loans import ForecastEvent, LoanRecord
 from service.kafka_config import KafkaSettings, consumer_kwargs
 from service.worker import BackgroundWorker
@@ -71,30 +71,47 @@ class LoansConsumer(BackgroundWorker):
                     consumer.close()
 
     def handle(self, records: list[Any]) -> int:
-        """Validate and hand over a batch of loan records; returns how many the forecaster used."""
+        """Validate and hand over a batch of loan records; returns how many the forecaster used.
+
+        A record that fails validation, or whose handling raises, is refused (logged with its position,
+        counted) and the batch goes on; only broker errors reach :meth:`run`, which reconnects.
+        """
         loans: list[LoanRecord] = []
         for r in records:
             try:
                 loans.append(LoanRecord.model_validate_json(r.value or b""))
             except ValidationError as exc:
                 self._metrics.loans_received.labels(outcome="invalid").inc()
-                logger.warning(
-                    "invalid loan event at %s[%d]@%d: %s",
-                    r.topic,
-                    r.partition,
-                    r.offset,
-                    describe_validation_error(exc),
-                )
+                where = (r.topic, r.partition, r.offset)
+                logger.warning("invalid loan event at %s[%d]@%d: %s", *where, validation_error_fields(exc))
+            except Exception as exc:  # noqa: BLE001 - the per-record policy
+                self._metrics.loans_received.labels(outcome="internal_error").inc()
+                logger.error("loan event at %s[%d]@%d refused: %s", r.topic, r.partition, r.offset, type(exc).__name__)
         source = self._source()
         if source is None or not loans:
             if loans:
                 self._metrics.loans_received.labels(outcome="no_model").inc(len(loans))
             return 0
-        used = source.add_loans(loans)
+        refused = 0
+        try:
+            used = source.add_loans(loans)
+        except Exception as exc:  # noqa: BLE001 - the per-record policy: find the loans that fail, keep the rest
+            logger.error("adding %d loans failed (%s); adding them one by one", len(loans), type(exc).__name__)
+            outcomes = [self._add_one(source, loan) for loan in loans]
+            used, refused = sum(n for n in outcomes if n), outcomes.count(None)
         self._metrics.loans_received.labels(outcome="used").inc(used)
-        if len(loans) > used:
-            self._metrics.loans_received.labels(outcome="ignored").inc(len(loans) - used)
+        if len(loans) > used + refused:
+            self._metrics.loans_received.labels(outcome="ignored").inc(len(loans) - used - refused)
         return used
+
+    def _add_one(self, source: ForecastService, loan: LoanRecord) -> int | None:
+        """How many of this one loan the forecaster used (0 or 1), or None when adding it raised."""
+        try:
+            return source.add_loans([loan])
+        except Exception as exc:  # noqa: BLE001 - this loan is refused, counted and logged
+            self._metrics.loans_received.labels(outcome="internal_error").inc()
+            logger.error("loan %s refused: %s", loan.loan_id, type(exc).__name__)
+            return None
 
 
 class ForecastPublisher(BackgroundWorker):
@@ -136,7 +153,11 @@ class ForecastPublisher(BackgroundWorker):
         source = self._source()
         if source is None:
             return False
-        event = source.forecast_event(min(self._days, source.horizon))
+        try:
+            event = source.forecast_event(min(self._days, source.horizon))
+        except Exception as exc:  # noqa: BLE001 - the publisher lives on and tries again soon
+            logger.error("could not compute the loan forecast: %s", type(exc).__name__)
+            return False
         record_forecast(self._metrics, event)
         try:
             if self._producer is None:

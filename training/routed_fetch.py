@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 from pydantic import ValidationError
 
-from schemas.outputs import RoutedEvent
+from schemas.outputs import RoutedEvent, SourcePosition
 from service.kafka_config import KafkaSettings, consumer_kwargs
 from training.feedback_store import PendingText
 
@@ -35,7 +36,10 @@ def fetch_routed_texts(kafka: KafkaSettings, wanted: Sequence[PendingText], time
         return {}
     by_partition: dict[TopicPartition, list[PendingText]] = defaultdict(list)
     for item in wanted:
-        by_partition[TopicPartition(item.topic, item.partition)].append(item)
+        if _legal(item):
+            by_partition[TopicPartition(item.topic, item.partition)].append(item)
+        else:  # stored before references were validated: never readable, so never asked of the broker
+            logger.warning("correction %s: its routed-event reference is not a legal position", item.ticket_id)
     consumer: Any = KafkaConsumer(
         **consumer_kwargs(kafka, None, isolation_level="read_committed", request_timeout_ms=15_000)
     )
@@ -43,9 +47,13 @@ def fetch_routed_texts(kafka: KafkaSettings, wanted: Sequence[PendingText], time
     deadline = time.monotonic() + timeout_s
     try:
         for tp, items in by_partition.items():
-            consumer.assign([tp])
-            first = consumer.beginning_offsets([tp])[tp]
-            end = consumer.end_offsets([tp])[tp]
+            try:
+                consumer.assign([tp])
+                first = consumer.beginning_offsets([tp])[tp]
+                end = consumer.end_offsets([tp])[tp]
+            except KafkaError as exc:  # e.g. a partition the topic does not have: these stay unread
+                logger.warning("cannot read %s[%d]: %s", tp.topic, tp.partition, type(exc).__name__)
+                continue
             for item in sorted(items, key=lambda i: i.offset):
                 if time.monotonic() > deadline:
                     return found
@@ -65,6 +73,15 @@ def fetch_routed_texts(kafka: KafkaSettings, wanted: Sequence[PendingText], time
     finally:
         consumer.close()
     return found
+
+
+def _legal(item: PendingText) -> bool:
+    """Whether the reference names a legal topic, partition and offset (the contract of new corrections)."""
+    try:
+        SourcePosition(topic=item.topic, partition=item.partition, offset=item.offset)
+    except ValidationError:
+        return False
+    return True
 
 
 def _read_at(consumer: Any, tp: TopicPartition, offset: int, deadline: float) -> Any:

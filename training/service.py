@@ -100,7 +100,7 @@ class TrainerService:
             jobs=self.jobs,
             start_refresh=self.start_refresh,
             metrics_registry=self.metrics_registry,
-            alive=self.feedback.alive,
+            alive=self.alive,
             ready=self.ready,
             forecaster=self.forecaster,
         )
@@ -110,6 +110,11 @@ class TrainerService:
     def forecaster(self) -> ForecastService | None:
         """The loaded forecast source (None until loaded, or when none is configured)."""
         return self._forecaster
+
+    def alive(self) -> bool:
+        """The feedback loop turns and no background thread has died."""
+        workers = (self.feedback, self.scheduler, self.loans, self.publisher)
+        return self.feedback.alive() and all(worker.healthy() for worker in workers)
 
     def ready(self) -> bool:
         """Corrections can be stored and the feedback consumer is connected."""

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from schemas.common import describe_validation_error
+from service.allocator import ensure_allocator
 from service.errors import ConfigError
 from service.settings import ENV_PREFIX, RouterSettings
 
@@ -74,6 +75,7 @@ def settings_with(overrides: dict[str, Any]) -> RouterSettings:
 
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
+    ensure_allocator(settings.allocator)  # may re-execute this process with the allocator preloaded
     from service.app import RouterApp
 
     app = RouterApp(settings)

@@ -89,6 +89,14 @@ def test_runtime_runs_as_a_non_root_user(dockerfile: list[Instruction]) -> None:
     assert not [i for i in dockerfile[last_user:] if i.keyword == "RUN"], "RUN after USER would run as the app user"
 
 
+def test_runtime_installs_the_default_allocator(dockerfile: list[Instruction]) -> None:
+    from service.allocator import LIBRARY
+
+    runs = " ".join(i.args for i in only(dockerfile, "RUN", final_stage(dockerfile)))
+    assert "apt-get install" in runs and "libjemalloc2" in runs, f"{LIBRARY} (Debian libjemalloc2) is not installed"
+    assert "rm -rf /var/lib/apt/lists/*" in runs, "apt lists stay in the image"
+
+
 def test_environment(dockerfile: list[Instruction]) -> None:
     env = env_values(dockerfile, final_stage(dockerfile))
     assert env["PYTHONUNBUFFERED"] == "1"

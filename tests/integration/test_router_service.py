@@ -198,3 +198,18 @@ def test_waits_for_an_absent_broker_then_becomes_ready(
         assert reader.ids() == [] and reader.read_until(1) and reader.ids() == ["x"]
         reader.close()
         assert router.terminate() == 0
+
+
+def test_the_router_runs_with_jemalloc_by_default(
+    kafka_settings: KafkaSettings, unique_name: Callable[[str], str], start_router: RouterFactory, tiny_bundle: Path
+) -> None:
+    from service.allocator import find_library
+
+    if find_library() is None:
+        pytest.fail("Debian's libjemalloc2 is not installed (.ci/run installs it: apt-get install -y libjemalloc2)")
+    topics = make_topics(kafka_settings, unique_name)
+    router = start_router(_env(topics, unique_name("g"), TICKET_ROUTER_MODEL_PATH=str(tiny_bundle)))
+    router.wait_ready()
+    assert metric_value(router.metrics(), "ticket_router_allocator_info", allocator="jemalloc") == 1
+    assert "memory allocator: jemalloc" in router.log()
+    assert router.terminate() == 0

@@ -77,3 +77,41 @@ def test_random_json_values_are_dead_lettered_or_valid(value: object) -> None:
         decode_event(json.dumps(value).encode(), 100_000)
     except InvalidEventError as exc:
         assert exc.reason in {"invalid_json", "unknown_kind", "schema_error", "empty_text", "oversized"}
+
+
+@pytest.mark.parametrize(
+    "created_at",
+    [
+        "9999-12-31T23:00:00-01:00",  # past year 9999 once in UTC
+        "0001-01-01T00:00:00+00:01",  # before year 1 once in UTC
+        "1969-12-31T23:59:59Z",
+        "2100-01-01T00:00:00Z",
+        "2100-01-01T00:30:00+00:29",
+    ],
+)
+def test_timestamps_outside_the_stated_range_are_schema_errors(created_at: str) -> None:
+    got, message = _reason(json.dumps({**GOOD, "created_at": created_at}).encode())
+    assert got == "schema_error" and "created_at" in message
+
+
+@pytest.mark.parametrize(
+    "created_at", ["1970-01-01T00:00:00Z", "2099-12-31T23:59:59.999999Z", "2100-01-01T00:30:00+01:00"]
+)
+def test_timestamps_at_the_range_edges_are_accepted(created_at: str) -> None:
+    assert decode_event(json.dumps({**GOOD, "created_at": created_at}).encode(), 10_000).created_at.year in {1970, 2099}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(timezones=st.timezones()) | st.datetimes(),
+    st.integers(min_value=-1439, max_value=1439),
+)
+def test_any_timestamp_is_valid_or_a_schema_error(when: object, offset_minutes: int) -> None:
+    text = str(when).replace(" ", "T")
+    if offset_minutes and "+" not in text[10:] and "-" not in text[10:]:
+        sign = "+" if offset_minutes > 0 else "-"
+        text += f"{sign}{abs(offset_minutes) // 60:02d}:{abs(offset_minutes) % 60:02d}"
+    try:
+        decode_event(json.dumps({**GOOD, "created_at": text}).encode(), 10_000)
+    except InvalidEventError as exc:
+        assert exc.reason == "schema_error"

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 
 from schemas.common import utc_now
@@ -95,3 +97,78 @@ def test_text_of_checks_the_ticket() -> None:
     assert text_of(value, "t1") == "hello loans"
     assert text_of(value, "other") is None, "an offset that points at another ticket's event"
     assert text_of(b"junk", "t1") is None and text_of(None, "t1") is None
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        {"topic": "no such topic!!", "partition": 0, "offset": 1},
+        {"topic": "routed.cards", "partition": 0, "offset": 2**70},
+        {"topic": "routed.cards", "partition": 2**40, "offset": 1},
+        {"topic": "x" * 250, "partition": 0, "offset": 1},
+    ],
+)
+def test_poison_references_are_refused_and_the_next_correction_is_stored(
+    store: FeedbackStore, reference: dict[str, object]
+) -> None:
+    metrics = TrainerMetrics(CollectorRegistry())
+    assert store_record(store, metrics, Rec("fb", 0, 0, _value("t1", routed_event=reference))) == "invalid"
+    assert store_record(store, metrics, Rec("fb", 0, 1, _value("t2", text="a loan question"))) == "new"
+    assert store.pending_texts() == []
+
+
+@pytest.mark.parametrize("created_at", ["9999-12-31T23:00:00-01:00", "0001-01-01T00:00:00+00:01"])
+def test_timestamps_out_of_range_are_invalid_corrections(store: FeedbackStore, created_at: str) -> None:
+    metrics = TrainerMetrics(CollectorRegistry())
+    assert store_record(store, metrics, Rec("fb", 0, 0, _value("t1", text="x", created_at=created_at))) == "invalid"
+
+
+def test_an_unexpected_error_refuses_one_correction_only(
+    store: FeedbackStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    metrics = TrainerMetrics(CollectorRegistry())
+
+    class Flaky(FeedbackStore):
+        def add(self, feedback, received_at):  # type: ignore[no-untyped-def]
+            if feedback.ticket_id == "boom":
+                raise OverflowError("Python int too large to convert to SQLite INTEGER")
+            return super().add(feedback, received_at)
+
+    with Flaky(store.path) as flaky:
+        assert store_record(flaky, metrics, Rec("fb", 0, 0, _value("boom", text="x"))) == "internal_error"
+        assert store_record(flaky, metrics, Rec("fb", 0, 1, _value("t2", text="x"))) == "new"
+    assert (
+        metrics.registry.get_sample_value("ticket_trainer_corrections_received_total", {"outcome": "internal_error"})
+        == 1
+    )
+    assert "fb[0]@0" in caplog.text and "OverflowError" in caplog.text
+
+
+def test_invalid_values_never_reach_the_log(store: FeedbackStore, caplog: pytest.LogCaptureFixture) -> None:
+    metrics = TrainerMetrics(CollectorRegistry())
+    value = _value("4111111111111111", text="", correct_department="SSN 078-05-1120", agent="jane@example.com")
+    assert store_record(store, metrics, Rec("fb", 0, 0, value)) == "invalid"
+    for secret in ("4111111111111111", "078-05-1120", "jane@example.com"):
+        assert secret not in caplog.text
+    assert "correct_department" in caplog.text, "the log names the fields"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.binary(max_size=500)
+    | st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+        lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=12), c, max_size=6),
+    ).map(lambda v: json.dumps(v).encode())
+    | st.fixed_dictionaries(
+        {
+            "routed_event": st.fixed_dictionaries(
+                {"topic": st.text(max_size=300), "partition": st.integers(), "offset": st.integers()}
+            ),
+            "created_at": st.text(max_size=40),
+        }
+    ).map(lambda extra: _value("t", **extra))
+)
+def test_any_record_is_stored_or_refused(store: FeedbackStore, value: bytes) -> None:
+    outcome = store_record(store, TrainerMetrics(CollectorRegistry()), Rec("fb", 0, 0, value))
+    assert outcome in {"new", "updated", "stale", "pending", "invalid"}

@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
+
 from schemas.decisions import CurvePoint, DecisionCurves, DepartmentCurve, SegmentCurves
 from schemas.outputs import DeadLetter, RoutedEvent
+from service import pipeline
 from service.decisions import DecisionRules
+from service.errors import ClassifierError
 from service.pipeline import BatchPolicy, process_batch
 from service.prediction import Prediction, Scored
 from service.priority import PriorityMap
@@ -147,3 +151,52 @@ def test_explanations_for_triage_by_default_or_for_all() -> None:
     classifier.explained.clear()
     assert [r.explanation for r in process_batch(records, classifier, off, NOW).routed] == [[], [], []]
     assert classifier.explained == []
+
+
+class Fussy(KeywordClassifier):
+    """Fails on any batch holding a text with "boom"; fails on everything when ``broken``."""
+
+    def __init__(self, broken: bool = False) -> None:
+        super().__init__()
+        self.broken = broken
+
+    def predict(self, texts):  # type: ignore[no-untyped-def]
+        if self.broken or any("boom" in t for t in texts):
+            self.calls.append(len(texts))
+            raise ValueError("cannot")
+        return super().predict(texts)
+
+
+def test_a_record_the_model_fails_on_is_dead_lettered_and_the_rest_routed() -> None:
+    classifier = Fussy()
+    result = process_batch(_records([_event(0, "card"), _event(1, "boom"), _event(2, "loan")]), classifier, POLICY, NOW)
+    assert [o.topic for o in result.outgoing] == ["routed.cards", "tickets.dlq", "routed.loans"]
+    letter = DeadLetter.model_validate_json(result.outgoing[1].value)
+    assert letter.reason == "internal_error" and "ValueError" in letter.error
+    assert result.dead_letter_reasons == ["internal_error"]
+
+
+def test_a_model_that_fails_on_every_record_is_a_process_error() -> None:
+    with pytest.raises(ClassifierError):
+        process_batch(_records([_event(0, "card"), _event(1, "loan")]), Fussy(broken=True), POLICY, NOW)
+
+
+def test_an_exception_while_decoding_one_record_dead_letters_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(value: bytes | None, max_bytes: int) -> None:
+        if value == b"poison":
+            raise OverflowError("date value out of range")
+        return real(value, max_bytes)
+
+    real = pipeline.decode_event
+    monkeypatch.setattr(pipeline, "decode_event", explode)
+    result = process_batch(_records([b"poison", _event(1, "card")]), KeywordClassifier(), POLICY, NOW)
+    assert [o.topic for o in result.outgoing] == ["tickets.dlq", "routed.cards"]
+    assert DeadLetter.model_validate_json(result.outgoing[0].value).error == "OverflowError while handling the record"
+
+
+def test_a_routed_event_too_large_to_produce_is_dead_lettered() -> None:
+    small = BatchPolicy(topic_prefix="routed.", dlq_topic="dlq", max_message_bytes=1_000_000, max_record_bytes=4_096)
+    result = process_batch(_records([_event(0, "card " * 1000), _event(1, "card")]), KeywordClassifier(), small, NOW)
+    assert [o.topic for o in result.outgoing] == ["dlq", "routed.cards"]
+    letter = DeadLetter.model_validate_json(result.outgoing[0].value)
+    assert letter.reason == "oversized" and "routed event" in letter.error and letter.truncated
