@@ -29,7 +29,8 @@ def _readable(term: str, stopwords: frozenset[str]) -> bool:
     return all(len(t) > 2 and t.isalpha() and t not in PLACEHOLDERS and t not in stopwords for t in term.split(" "))
 
 
-def _stopwords() -> frozenset[str]:
+def stopwords() -> frozenset[str]:
+    """scikit-learn's English stopwords and their stems (tokens are stemmed): never shown as evidence."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     return frozenset(ENGLISH_STOP_WORDS) | {stem_word(w) for w in ENGLISH_STOP_WORDS}
@@ -54,8 +55,8 @@ class LinearExplainer:
         self.kernel = np.asarray(kernel - kernel.mean(axis=1, keepdims=True), dtype=np.float32)
         self.max_tokens = max_tokens
         self.terms = terms
-        stopwords = _stopwords()
-        self.readable = np.fromiter((_readable(t, stopwords) for t in self.vocabulary), bool, len(self.vocabulary))
+        common = stopwords()
+        self.readable = np.fromiter((_readable(t, common) for t in self.vocabulary), bool, len(self.vocabulary))
 
     @classmethod
     def from_model(cls, model: Any) -> LinearExplainer | None:
