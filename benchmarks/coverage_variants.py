@@ -20,17 +20,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.decisions import cross_fitted, fit_folds, predict_all, scorecard  # noqa: E402
-from service.bundle import ModelRunner, load_bundle  # noqa: E402
+from benchmarks.decisions import bundle_and_data, cross_fitted, fit_folds, predict_all, scorecard  # noqa: E402
+from service.bundle import ModelRunner  # noqa: E402
 from service.label_space import LabelSpace, Probabilities  # noqa: E402
-from service.paths import default_classifier_registry, default_data_dir  # noqa: E402
 from service.policy import PrecisionPolicy  # noqa: E402
-from service.registry import ModelRegistry  # noqa: E402
 from service.textclean import clean_texts  # noqa: E402
-from training.classifier_data import LabelledTexts, load_production, stratified_split  # noqa: E402
+from training.classifier_data import LabelledTexts, stratified_split  # noqa: E402
 from training.classifier_linear import fit_tfidf_regression  # noqa: E402
 from training.classifier_model import branches  # noqa: E402
-from training.recalibrate import validation_split  # noqa: E402
 
 
 def score(space: LabelSpace, probs: Probabilities, val: LabelledTexts) -> dict[str, Any]:
@@ -49,10 +46,8 @@ def main() -> int:
     parser.add_argument("--tokens", default="50,100,200", help="linear-branch text lengths to fit (tokens)")
     parser.add_argument("--weights", default="0.35,0.65", help="linear-branch weights of the average to try")
     args = parser.parse_args()
-    bundle = load_bundle(args.model or ModelRegistry(default_classifier_registry()).current_path())
+    bundle, data, val = bundle_and_data(args.model, args.data_dir)
     manifest = bundle.manifest
-    data = load_production(args.data_dir or default_data_dir())
-    val = validation_split(manifest, data)
     train, _ = stratified_split(data, float(manifest.training.get("validation_fraction", 0.15)),
                                 int(manifest.training.get("seed", 42)))  # fmt: skip
     space = bundle.space

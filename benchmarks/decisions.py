@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from schemas.common import DEPARTMENTS, TRIAGE  # noqa: E402
 from schemas.decisions import TARGETS, DecisionCurves  # noqa: E402
-from service.bundle import load_bundle  # noqa: E402
+from service.bundle import BundleClassifier, load_bundle  # noqa: E402
 from service.calibration import apply_temperature  # noqa: E402
 from service.label_space import LabelSpace, Probabilities  # noqa: E402
 from service.paths import default_classifier_registry, default_data_dir  # noqa: E402
@@ -223,6 +223,13 @@ def plot(sweep: dict[str, Any], baseline: dict[str, Any], shipped: float, path: 
     plt.close(fig)
 
 
+def bundle_and_data(model: Path | None, data_dir: Path | None) -> tuple[BundleClassifier, LabelledTexts, LabelledTexts]:
+    """The bundle (default: the registry's current), the shared data and the bundle's own validation split."""
+    bundle = load_bundle(model or ModelRegistry(default_classifier_registry()).current_path())
+    data = load_production(data_dir or default_data_dir())
+    return bundle, data, validation_split(bundle.manifest, data)
+
+
 def main() -> int:
     """Print the JSON; write the plot."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -233,8 +240,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the folds")
     parser.add_argument("--plot", type=Path, default=Path("benchmarks/results/decisions.png"), help="plot file")
     args = parser.parse_args()
-    bundle = load_bundle(args.model or ModelRegistry(default_classifier_registry()).current_path())
-    val = validation_split(bundle.manifest, load_production(args.data_dir or default_data_dir()))
+    bundle, _, val = bundle_and_data(args.model, args.data_dir)
     space = bundle.space
     raw = bundle.runner.probabilities(clean_texts(val.texts, bundle.manifest.max_chars))
     urgent_labels = load_priorities(DEFAULT_PRIORITY_FILE).urgent

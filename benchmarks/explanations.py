@@ -27,16 +27,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from service.bundle import BundleClassifier, load_bundle  # noqa: E402
+from benchmarks.decisions import bundle_and_data  # noqa: E402
+from service.bundle import BundleClassifier  # noqa: E402
 from service.decisions import DecisionRules  # noqa: E402
 from service.explain import stopwords  # noqa: E402
-from service.paths import default_classifier_registry, default_data_dir  # noqa: E402
 from service.pipeline import BatchPolicy, process_batch  # noqa: E402
-from service.registry import ModelRegistry  # noqa: E402
 from service.routing import InRecord  # noqa: E402
 from service.textclean import PLACEHOLDERS, clean_texts, stem_word  # noqa: E402
-from training.classifier_data import LabelledTexts, load_production  # noqa: E402
-from training.recalibrate import validation_split  # noqa: E402
+from training.classifier_data import LabelledTexts  # noqa: E402
 
 TERMS = 3
 
@@ -171,8 +169,7 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=300, help="events in the agreement sample")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sample")
     args = parser.parse_args()
-    bundle = load_bundle(args.model or ModelRegistry(default_classifier_registry()).current_path())
-    val = validation_split(bundle.manifest, load_production(args.data_dir or default_data_dir()))
+    bundle, _, val = bundle_and_data(args.model, args.data_dir)
     result: dict[str, Any] = {
         "model": bundle.version,
         "agreement": methods(bundle, sample(val, args.n, args.seed), args.seed),

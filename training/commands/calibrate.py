@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from training.commands.train_classifier import add_data_arguments, load_data
+from training.commands.train_classifier import add_data_arguments, add_output_arguments, bundle_location, load_data
 
 
 def register(subparsers: Any) -> None:
@@ -23,26 +23,14 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--model", type=Path, required=True, help="the bundle folder to calibrate")
     add_data_arguments(parser)
-    out = parser.add_argument_group("output")
-    out.add_argument("--out", type=Path, help="bundle folder to create (default: <registry>/<new version>)")
-    out.add_argument("--version", help="bundle version (default: --out's name, else the UTC time)")
-    out.add_argument("--registry", type=Path, default=None, help="registry folder (default: models/classifier)")
-    out.add_argument("--no-set-current", action="store_true", help="do not make the new registry version current")
+    add_output_arguments(parser)
     parser.set_defaults(handler=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from service.paths import default_classifier_registry
-    from service.registry import ModelRegistry
     from training.recalibrate import recalibrate
 
-    registry = ModelRegistry(args.registry or default_classifier_registry())
-    if args.out is not None:
-        out_dir: Path = args.out
-        version = args.version or out_dir.name
-    else:
-        version = args.version or registry.new_version()
-        out_dir = registry.root / version
+    registry, out_dir, version = bundle_location(args)
     manifest = recalibrate(args.model, out_dir, version, load_data(args))
     if args.out is None and not args.no_set_current:
         registry.set_current(version)

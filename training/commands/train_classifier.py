@@ -29,11 +29,7 @@ def register(subparsers: Any) -> None:
     )
     data = add_data_arguments(parser)
     data.add_argument("--validation-fraction", type=float, default=0.15, help="held-out share (default: 0.15)")
-    out = parser.add_argument_group("output")
-    out.add_argument("--out", type=Path, help="bundle folder to create (default: <registry>/<new version>)")
-    out.add_argument("--version", help="bundle version (default: --out's name, else the UTC time)")
-    out.add_argument("--registry", type=Path, default=None, help="registry folder (default: models/classifier)")
-    out.add_argument("--no-set-current", action="store_true", help="do not make the new registry version current")
+    out = add_output_arguments(parser)
     out.add_argument("--work-dir", type=Path, help="checkpoints folder (default: runs/classifier/<version>)")
     model = parser.add_argument_group("model (defaults: the production recipe)")
     model.add_argument("--tiny", action="store_true", help="a tiny model that trains in seconds (tests, smoke runs)")
@@ -54,6 +50,27 @@ def register(subparsers: Any) -> None:
     )
     model.add_argument("--seed", type=int, help="random seed of the split, initialisation and shuffling")
     parser.set_defaults(handler=_run)
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> Any:
+    """The options that say where a new bundle goes and whether it becomes current; returns their group."""
+    out = parser.add_argument_group("output")
+    out.add_argument("--out", type=Path, help="bundle folder to create (default: <registry>/<new version>)")
+    out.add_argument("--version", help="bundle version (default: --out's name, else the UTC time)")
+    out.add_argument("--registry", type=Path, default=None, help="registry folder (default: models/classifier)")
+    out.add_argument("--no-set-current", action="store_true", help="do not make the new registry version current")
+    return out
+
+
+def bundle_location(args: argparse.Namespace) -> tuple[Any, Path, str]:
+    """``(registry, bundle folder, version)`` the output options name."""
+    from service.registry import ModelRegistry
+
+    registry = ModelRegistry(args.registry or default_classifier_registry())
+    if args.out is not None:
+        return registry, args.out, args.version or args.out.name
+    version = args.version or registry.new_version()
+    return registry, registry.root / version, version
 
 
 def add_data_arguments(parser: argparse.ArgumentParser) -> Any:
@@ -98,7 +115,6 @@ def _config(args: argparse.Namespace) -> Any:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from service.registry import ModelRegistry
     from training.classifier_bundle import write_bundle
     from training.classifier_data import stratified_split
     from training.classifier_train import train_model
@@ -106,13 +122,7 @@ def _run(args: argparse.Namespace) -> int:
     config = _config(args)
     data = load_data(args)
     train, val = stratified_split(data, args.validation_fraction, config.seed)
-    registry = ModelRegistry(args.registry or default_classifier_registry())
-    if args.out is not None:
-        out_dir: Path = args.out
-        version = args.version or out_dir.name
-    else:
-        version = args.version or registry.new_version()
-        out_dir = registry.root / version
+    registry, out_dir, version = bundle_location(args)
     work_dir = args.work_dir or PROJECT_ROOT / "runs" / "classifier" / version
     trained = train_model(train, val, config, work_dir / "checkpoints")
     manifest = write_bundle(out_dir, version, trained, config, train, val, data.files, args.validation_fraction)
