@@ -1,4 +1,5 @@
-# One image for both deployables: `ticket-router serve` (default) and `ticket-trainer serve`.
+# One image for the three deployables: `ticket-router serve` (default), `ticket-trainer serve` and
+# `ticket-console serve`.
 #
 #   docker build -t ticket-router .
 #   docker run --rm ticket-router ticket-router --help
@@ -28,6 +29,7 @@ COPY README.md ./
 COPY schemas ./schemas
 COPY service ./service
 COPY training ./training
+COPY console ./console
 RUN pip wheel --no-deps --wheel-dir /wheels .
 
 # ---- runtime ----
@@ -60,7 +62,7 @@ ENV PATH=/opt/venv/bin:$PATH \
 
 USER app
 WORKDIR /home/app
-EXPOSE 9100 8080
+EXPOSE 9100 8080 8090
 
 # Liveness of the router's HTTP endpoint (compose overrides the URL for the trainer); urlopen raises
 # on a non-2xx answer, so the exit code is the verdict. No curl in the image.

@@ -21,7 +21,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy schemas service training benchmarks
+	$(BIN)/mypy schemas service training console benchmarks
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit -q

@@ -203,9 +203,9 @@ class OutputCollector:
         self.consumer.close()
 
 
-def producer(kafka: KafkaSettings) -> Any:
-    """A fast producer for load generation."""
-    return KafkaProducer(**kafka.client_kwargs(), acks=1, linger_ms=5, batch_size=512 * 1024)
+def producer(kafka: KafkaSettings, linger_ms: int = 5) -> Any:
+    """A fast producer for load generation; a longer linger means fewer, larger batches."""
+    return KafkaProducer(**kafka.client_kwargs(), acks=1, linger_ms=linger_ms, batch_size=512 * 1024)
 
 
 def backlog_rate(kind: str, texts: list[str], replicas: int) -> dict[str, float]:

@@ -6,8 +6,9 @@ router's resident memory (``process_resident_memory_bytes`` on its /metrics) is 
 first half of the run is warm-up (the model's buffers and the allocator's pools grow in steps); the
 baseline is the memory at half time, and a leak is suspected when the second half adds more than
 ``--max-growth-mb``. Afterwards every produced key is looked up in the outputs: routed + dead-lettered
-= produced, duplicates and lost are counted. Prints one JSON object. The embedded broker slows down after
-about 150,000 small produce batches per topic; ``--bootstrap HOST:PORT`` runs longer soaks on a real Kafka.
+= produced, duplicates and lost are counted. Prints one JSON object. The embedded broker slows down with every
+produce batch a partition holds (``benchmarks/broker_stall.py``), so the load generator batches for
+``--linger-ms``; ``--bootstrap HOST:PORT`` runs soaks on a real Kafka.
 """
 
 from __future__ import annotations
@@ -67,6 +68,12 @@ def main() -> None:
     parser.add_argument("--max-growth-mb", type=float, default=25.0, help="allowed second-half growth (default 25)")
     parser.add_argument("--delivery", choices=["exactly_once", "at_least_once"], default="exactly_once")
     parser.add_argument(
+        "--linger-ms",
+        type=int,
+        default=100,
+        help="the load generator's linger (default 100: the embedded broker slows with every produce batch)",
+    )
+    parser.add_argument(
         "--bootstrap", help="a running Kafka (host:port) instead of the embedded broker, for soaks past its limit"
     )
     args = parser.parse_args()
@@ -78,7 +85,7 @@ def main() -> None:
     samples: list[tuple[float, float]] = []
     with stack(bootstrap=args.bootstrap) as s, routers(s, 1, {"TICKET_ROUTER_DELIVERY": args.delivery}) as (replica,):
         collector = OutputCollector(s)
-        send = producer(s.kafka)
+        send = producer(s.kafka, args.linger_ms)
         start = time.perf_counter()
         next_sample = start
         for i in range(total):
@@ -124,6 +131,7 @@ def main() -> None:
     result = {
         "minutes": args.minutes,
         "delivery": args.delivery,
+        "linger_ms": args.linger_ms,
         "offered_rate": args.rate,
         "achieved_rate": total / offered_s,
         "produced": total,

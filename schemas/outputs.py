@@ -7,13 +7,16 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from schemas.common import SCHEMA_VERSION, Contract, Department, UtcDatetime
+from schemas.common import SCHEMA_VERSION, Contract, Department, Identifier, UtcDatetime
 from schemas.events import InputEvent
 
 Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
 
-RouteReason = Literal["confident", "low_confidence", "out_of_scope"]
-"""Why the event went where it went: triage is reached by low confidence or an out-of-scope label."""
+RouteReason = Literal["confident", "low_confidence", "out_of_scope", "agent"]
+"""Why the event went where it went: triage is reached by low confidence or an out-of-scope label;
+``agent`` marks an event a person routed from the triage console."""
+
+Priority = Literal["urgent", "normal"]
 
 
 class Alternative(Contract):
@@ -36,8 +39,13 @@ class RoutedEvent(Contract):
     alternatives: list[Alternative] = Field(default_factory=list, max_length=10)
     model_version: str
     routed_at: UtcDatetime
-    priority: Literal["urgent", "normal"] = "normal"
-    explanation: list[str] = []
+    priority: Priority = "normal"
+    explanation: list[str] = Field(default_factory=list, description="The terms that most supported the label.")
+    agent: Identifier | None = Field(default=None, description="Who routed it, when reason is agent.")
+    suggested: Alternative | None = Field(
+        default=None,
+        description="The model's own top answer, on events sent to triage and on events an agent routed.",
+    )
 
 
 DeadLetterReason = Literal[

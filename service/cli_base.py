@@ -1,19 +1,54 @@
-"""A small argparse frame shared by both console scripts: subcommands registered from modules."""
+"""A small argparse frame shared by the console scripts: subcommands from modules, settings options, serving."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 import logging
+import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
-from service.errors import TicketRouterError
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings
+
+from schemas.common import describe_validation_error
+from service.errors import ConfigError, TicketRouterError
 from service.logconfig import setup_logging
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[argparse.Namespace], int]
+Options = dict[str, tuple[str, type, str]]
+"""``--option: (settings field, type, help)``: options that override one settings field each."""
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+
+
+def add_settings_options(parser: argparse.ArgumentParser, options: Options) -> None:
+    """One option per entry of ``options``, defaulting to None (the environment's value then stands)."""
+    for option, (dest, kind, text) in options.items():
+        parser.add_argument(option, dest=dest, type=kind, default=None, help=text)
+
+
+def settings_epilog(cls: type[BaseSettings], prefix: str) -> str:
+    """The environment variables of a settings class with their descriptions and defaults, for --help."""
+    lines = ["environment (each also settable as an option where one exists):"]
+    for name, field in cls.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        lines.append(f"  {prefix}{name.upper():<26} {field.description or ''} (default: {default})")
+    return "\n".join(lines)
+
+
+def settings_from(cls: type[SettingsT], options: Options, args: argparse.Namespace) -> SettingsT:
+    """Environment first, options on top; a readable error naming the setting when a value is bad."""
+    overrides = {dest: getattr(args, dest) for dest, _, _ in options.values() if getattr(args, dest, None) is not None}
+    try:
+        return cls(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(f"invalid settings: {describe_validation_error(exc)}") from None
 
 
 def build_parser(prog: str, description: str, command_modules: Sequence[str]) -> argparse.ArgumentParser:
@@ -38,3 +73,30 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def serve_until_signalled(start: Callable[[], None], stop: Callable[[], None], shutdown_timeout_s: float) -> None:
+    """``start()``, wait for SIGTERM/SIGINT, then ``stop()``; exit 1 if stopping outlasts the timeout."""
+    stopping = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        logger.info("signal %d: stopping", signum)
+        stopping.set()
+        timer = threading.Timer(shutdown_timeout_s, _force_exit)
+        timer.daemon = True
+        timer.start()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        start()
+        while not stopping.wait(1.0):
+            pass
+    finally:
+        stop()
+
+
+def _force_exit() -> None:
+    logger.error("shutdown did not finish in time; exiting")
+    logging.shutdown()
+    os._exit(1)

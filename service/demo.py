@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import random
 import signal
@@ -22,6 +24,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from schemas.common import DEPARTMENTS
 from schemas.outputs import DeadLetter, RoutedEvent
 from service.broker import EmbeddedBroker, free_port
+from service.demo_console import demo_console
 from service.demo_traffic import DemoMessage
 from service.errors import TicketRouterError
 from service.kafka_config import KafkaSettings, consumer_kwargs
@@ -29,6 +32,8 @@ from service.settings import RouterSettings
 from service.topics import ensure_topics
 
 Say = Callable[[str], None]
+FEEDBACK_TOPIC = "tickets.feedback"
+"""Where the console's decisions go for the trainer (created up front like the router's topics)."""
 
 
 @dataclass
@@ -39,6 +44,8 @@ class DemoOutcome:
     dead: list[DeadLetter] = field(default_factory=list)
     elapsed_s: float = 0.0
     metrics_url: str = ""
+    console_url: str = ""
+    console_open: int = 0
     metrics_sample: list[str] = field(default_factory=list)
 
 
@@ -58,31 +65,39 @@ def _http_get(url: str) -> tuple[int, str]:
         return 0, ""
 
 
-def wait_ready(process: subprocess.Popen[bytes], port: int, timeout_s: float, say: Say) -> None:
-    """Wait for the router's /readyz; a clear error if it exits or takes too long."""
+def wait_ready(process: subprocess.Popen[bytes], port: int, timeout_s: float, say: Say, name: str = "router") -> None:
+    """Wait for a service's /readyz; a clear error if it exits or takes too long."""
     deadline = time.monotonic() + timeout_s
     next_note = time.monotonic() + 10
     while _http_get(f"http://127.0.0.1:{port}/readyz")[0] != 200:
         if process.poll() is not None:
             raise TicketRouterError(
-                f"the router exited with code {process.returncode} before it was ready (see its log)"
+                f"the {name} exited with code {process.returncode} before it was ready (see its log)"
             )
         if time.monotonic() > deadline:
-            raise TicketRouterError(f"the router was not ready within {timeout_s:.0f}s")
+            raise TicketRouterError(f"the {name} was not ready within {timeout_s:.0f}s")
         if time.monotonic() > next_note:
             say("  ... still loading the model and joining the consumer group")
             next_note += 10
         time.sleep(0.2)
 
 
-def run_demo(messages: list[DemoMessage], router_env: dict[str, str], say: Say, timeout_s: float = 300) -> DemoOutcome:
-    """Start everything, stream ``messages``, read every output back, stop everything."""
-    with EmbeddedBroker() as broker:
+def run_demo(
+    messages: list[DemoMessage],
+    router_env: dict[str, str],
+    say: Say,
+    timeout_s: float = 300,
+    hold: Callable[[DemoOutcome], None] | None = None,
+) -> DemoOutcome:
+    """Start everything, stream ``messages``, read every output back, then ``hold`` (if given), stop everything."""
+    with EmbeddedBroker() as broker, contextlib.ExitStack() as stack:
         say(f"embedded broker on {broker.bootstrap}")
         kafka = KafkaSettings(bootstrap_servers=broker.bootstrap)
         settings = RouterSettings(bootstrap_servers=broker.bootstrap)
         ensure_topics(kafka, settings.input_topics, partitions=4)
-        ensure_topics(kafka, settings.output_topics(), partitions=4)
+        ensure_topics(kafka, [*settings.output_topics(), FEEDBACK_TOPIC], partitions=4)
+        console_url = stack.enter_context(demo_console(broker.bootstrap, say, wait_ready))
+        say(f"triage console ready at {console_url}")
         port = free_port()
         env = {
             **os.environ,
@@ -102,6 +117,8 @@ def run_demo(messages: list[DemoMessage], router_env: dict[str, str], say: Say, 
                 wait_ready(router, port, timeout_s=180, say=say)
                 say(f"router ready; metrics at http://127.0.0.1:{port}/metrics")
                 outcome = _stream(kafka, settings, messages, say, timeout_s)
+                outcome.console_url = console_url
+                outcome.console_open = _console_queue(console_url, outcome, say)
                 outcome.metrics_url = f"http://127.0.0.1:{port}/metrics"
                 body = _http_get(outcome.metrics_url)[1]
                 outcome.metrics_sample = [
@@ -109,6 +126,8 @@ def run_demo(messages: list[DemoMessage], router_env: dict[str, str], say: Say, 
                     for line in body.splitlines()
                     if line.startswith(("ticket_router_events_", "ticket_router_model_info")) and "_created" not in line
                 ]
+                if hold is not None:
+                    hold(outcome)
             finally:
                 router.send_signal(signal.SIGTERM)
                 try:
@@ -119,6 +138,22 @@ def run_demo(messages: list[DemoMessage], router_env: dict[str, str], say: Say, 
                 say(f"router stopped (exit code {code})")
     say("embedded broker stopped; nothing left running")
     return outcome
+
+
+def _console_queue(url: str, outcome: DemoOutcome, say: Say, timeout_s: float = 30) -> int:
+    """Open items in the console once it has queued every triage event (or after ``timeout_s``)."""
+    expected = sum(1 for r in outcome.routed if r.department == "triage")
+    deadline = time.monotonic() + timeout_s
+    open_items = 0
+    while time.monotonic() < deadline:
+        status, body = _http_get(f"{url}api/stats")
+        open_items = int(json.loads(body)["open_items"]) if status == 200 else 0
+        if open_items >= expected:
+            break
+        time.sleep(0.2)
+    if open_items < expected:
+        say(f"  the console queued {open_items} of {expected} triage events within {timeout_s:.0f}s")
+    return open_items
 
 
 def _stream(
@@ -194,6 +229,11 @@ def summarize(messages: list[DemoMessage], outcome: DemoOutcome, examples: int =
     )
     if outcome.routed:
         lines.append(f"Model version: {outcome.routed[0].model_version}")
+    if outcome.console_url:
+        lines.append(
+            f"Triage console: {outcome.console_open} items waiting for an agent at {outcome.console_url}"
+            " (it stays up with --keep-running)"
+        )
     if outcome.metrics_sample:
         lines.append(f"Prometheus metrics were served at {outcome.metrics_url}; a few lines as scraped:")
         lines.extend(f"  {line}" for line in outcome.metrics_sample[:8])

@@ -59,18 +59,22 @@ def routed_record(
     """The routed event for one classified input, keyed by event id, with model version, reason and priority
     in headers."""
     department, reason = decide(prediction, threshold)
+    confidence = min(max(prediction.confidence, 0.0), 1.0)
+    # A triage event's own department is triage: the model's answer travels in ``suggested`` for the console.
+    suggested = Alternative(label=prediction.label, department=prediction.department, confidence=confidence)
     routed = RoutedEvent(
         event=event,
         department=department,
         reason=reason,
         label=prediction.label,
-        confidence=min(max(prediction.confidence, 0.0), 1.0),
+        confidence=confidence,
         alternatives=[
             Alternative(label=a.label, department=a.department, confidence=min(max(a.confidence, 0.0), 1.0))
             for a in prediction.alternatives
         ],
         model_version=model_version,
         routed_at=now,
+        suggested=suggested if department == TRIAGE else None,
         priority=priority,
         explanation=list(explanation),
     )

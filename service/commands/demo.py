@@ -5,10 +5,17 @@ from __future__ import annotations
 import argparse
 import logging
 import random
+import signal
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from service.paths import default_data_dir
+
+if TYPE_CHECKING:  # the demo's modules bring in Kafka: imported when the command runs
+    from service.demo import DemoOutcome
+    from service.demo_traffic import DemoMessage
 
 
 def register(subparsers: Any) -> None:
@@ -17,8 +24,9 @@ def register(subparsers: Any) -> None:
         "demo",
         help="run the router on sample traffic through an embedded broker and print a summary",
         description="Start an embedded broker, create the topics, run `ticket-router serve` on the registry's "
-        "current model, stream a mix of complaints and social posts (with a few malformed events), read every "
-        "routed and dead-lettered event back and print a summary. Everything is stopped at the end.",
+        "current model and the triage console, stream a mix of complaints and social posts (with a few malformed "
+        "events), read every routed and dead-lettered event back and print a summary with the console's URL. "
+        "Everything is stopped at the end (with --keep-running: at Ctrl-C).",
     )
     parser.add_argument("--events", type=Path, help="JSONL file of events to send (default: sampled from the data)")
     parser.add_argument("-n", "--count", type=int, default=2000, help="events to sample from the data (default: 2000)")
@@ -26,6 +34,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--no-malformed", action="store_true", help="do not mix malformed events in")
     parser.add_argument("--seed", type=int, default=7, help="sampling seed (default: 7)")
     parser.add_argument("--model", type=Path, help="serve this bundle instead of the registry's current one")
+    parser.add_argument(
+        "--keep-running",
+        action="store_true",
+        help="after the summary, leave the broker, router and triage console up until Ctrl-C (to click through)",
+    )
     parser.set_defaults(handler=_run)
 
 
@@ -50,6 +63,29 @@ def _run(args: argparse.Namespace) -> int:
     messages = build_traffic(events, "tickets.complaints", "tickets.social", not args.no_malformed, args.seed)
     _say(f"ticket-router demo: {len(messages)} events, {source}")
     env = {"TICKET_ROUTER_MODEL_PATH": str(args.model.resolve())} if args.model else {}
-    outcome = run_demo(messages, env, _say)
-    _say(summarize(messages, outcome))
+    hold = _hold(messages) if args.keep_running else None
+    outcome = run_demo(messages, env, _say, hold=hold)
+    if hold is None:
+        _say(summarize(messages, outcome))
     return 0
+
+
+def _hold(messages: list[DemoMessage]) -> Callable[[DemoOutcome], None]:
+    """Print the summary, then wait for Ctrl-C with everything still running."""
+
+    def hold(outcome: DemoOutcome) -> None:
+        from service.demo import summarize
+
+        _say(summarize(messages, outcome))
+        _say(f"\nEverything keeps running: open {outcome.console_url} to work the triage queue. Ctrl-C stops it all.")
+        stop = threading.Event()
+        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            while not stop.wait(1.0):
+                pass
+        except KeyboardInterrupt:
+            _say("stopping ...")
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    return hold

@@ -1,4 +1,4 @@
-"""The settings classes of the two deployables, as the deployment files must match them."""
+"""The settings classes of the deployables, as the deployment files must match them."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import importlib
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from console.settings import ENV_PREFIX as CONSOLE_PREFIX
+from console.settings import ConsoleSettings
 from service.kafka_config import KafkaSettings
 from service.settings import ENV_PREFIX as ROUTER_PREFIX
 from service.settings import RouterSettings
@@ -43,12 +45,14 @@ def settings_for(app: str) -> type[BaseSettings]:
     """The settings class whose fields a compose service's ``TICKET_*`` variables must be."""
     if app == "router":
         return RouterSettings
+    if app == "console":
+        return ConsoleSettings
     return trainer_settings_class() or TrainerKafkaContract
 
 
 def prefix_for(app: str) -> str:
-    """``TICKET_ROUTER_`` or ``TICKET_TRAINER_``."""
-    return {"router": ROUTER_PREFIX, "trainer": TRAINER_PREFIX}[app]
+    """``TICKET_ROUTER_``, ``TICKET_TRAINER_`` or ``TICKET_CONSOLE_``."""
+    return {"router": ROUTER_PREFIX, "trainer": TRAINER_PREFIX, "console": CONSOLE_PREFIX}[app]
 
 
 def trainer_topics() -> set[str]:

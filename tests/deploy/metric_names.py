@@ -97,6 +97,13 @@ def trainer_exported() -> Exported:
     return from_bundle(TrainerMetrics(CollectorRegistry()))
 
 
+def console_exported() -> Exported:
+    """What ``ticket-console serve`` exports, from ``console.metrics.ConsoleMetrics``."""
+    from console.metrics import ConsoleMetrics
+
+    return from_bundle(ConsoleMetrics(CollectorRegistry()))
+
+
 def merge(*parts: Mapping[str, frozenset[str] | None]) -> Exported:
     """Union of several exports (label sets united where both are known)."""
     merged: Exported = {}

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from pydantic_settings import BaseSettings
 
+from console.settings import ConsoleSettings
 from service import paths
 from service.settings import RouterSettings
-from tests.deploy.app_settings import ROUTER_PREFIX, TRAINER_PREFIX, settings_for
+from tests.deploy.app_settings import CONSOLE_PREFIX, ROUTER_PREFIX, TRAINER_PREFIX, settings_for
 from tests.deploy.compose import (
     MissingVariableError,
     depends_on,
@@ -24,13 +25,13 @@ from tests.deploy.compose import (
     variables,
 )
 
-LONG_RUNNING = {"kafka", "router", "trainer", "prometheus", "grafana"}
+LONG_RUNNING = {"kafka", "router", "trainer", "console", "postgres", "prometheus", "grafana"}
 ONE_SHOT = {"topics", "models-init"}
-APP_SERVICES = {"router": ROUTER_PREFIX, "trainer": TRAINER_PREFIX}
+APP_SERVICES = {"router": ROUTER_PREFIX, "trainer": TRAINER_PREFIX, "console": CONSOLE_PREFIX}
 # Variables the project's code reads outside the settings classes (service/paths.py, logconfig).
 SHARED_ENV = {paths.REGISTRY_ENV, paths.DATA_DIR_ENV, "LOG_LEVEL"}
 SECRET_NAME = re.compile(r"(PASSWORD|SECRET|TOKEN|CREDENTIALS?|API_?KEY)$", re.IGNORECASE)
-REQUIRED_SHELL = {"GRAFANA_ADMIN_PASSWORD": "test-only-password"}
+REQUIRED_SHELL = {"GRAFANA_ADMIN_PASSWORD": "test-only-password", "CONSOLE_DB_PASSWORD": "test-only-db-password"}
 
 
 def test_the_stack_has_every_service(services: dict[str, Any]) -> None:
@@ -44,10 +45,11 @@ def test_every_service_has_an_image_or_a_build(services: dict[str, Any]) -> None
 
 def test_router_trainer_and_seed_share_the_built_image(services: dict[str, Any]) -> None:
     built = {name: (s.get("build"), s.get("image")) for name, s in services.items() if s.get("build")}
-    assert set(built) == {"router", "trainer", "models-init"}
+    assert set(built) == {"router", "trainer", "console", "models-init"}
     assert len(set(built.values())) == 1, built
     assert services["router"]["command"] == ["ticket-router", "serve"]
     assert services["trainer"]["command"] == ["ticket-trainer", "serve"]
+    assert services["console"]["command"] == ["ticket-console", "serve"]
 
 
 def test_long_running_services_have_exec_form_healthchecks(services: dict[str, Any]) -> None:
@@ -77,8 +79,9 @@ def test_dependencies_wait_for_health_or_completion(services: dict[str, Any]) ->
 
 
 def test_start_order(services: dict[str, Any]) -> None:
-    for app in APP_SERVICES:
+    for app in ("router", "trainer"):
         assert set(depends_on(services[app])) == {"kafka", "topics", "models-init"}, app
+    assert set(depends_on(services["console"])) == {"kafka", "topics", "postgres"}
     assert set(depends_on(services["topics"])) == {"kafka"}
     assert set(depends_on(services["grafana"])) == {"prometheus"}
 
@@ -97,6 +100,8 @@ def test_published_ports(services: dict[str, Any]) -> None:
 
     assert container_ports(services["kafka"]) == {9092}
     assert container_ports(services["trainer"]) == {8080}
+    assert container_ports(services["console"]) == {8090}
+    assert container_ports(services["postgres"]) == set(), "the database is reached inside the network only"
     assert container_ports(services["prometheus"]) == {9090}
     assert container_ports(services["grafana"]) == {3000}
 
@@ -119,7 +124,7 @@ def test_kafka_is_a_single_kraft_node_ready_for_transactions(services: dict[str,
     # Every client inside the network uses the internal listener.
     assert service_environment(services["topics"], {})["BOOTSTRAP_SERVER"] == internal
     for app, prefix in APP_SERVICES.items():
-        assert service_environment(services[app], {})[f"{prefix}BOOTSTRAP_SERVERS"] == internal
+        assert service_environment(services[app], REQUIRED_SHELL)[f"{prefix}BOOTSTRAP_SERVERS"] == internal
 
 
 @pytest.mark.parametrize("app", sorted(APP_SERVICES))
@@ -244,6 +249,9 @@ def test_healthchecks_probe_the_ports_the_services_listen_on(services: dict[str,
     assert int(router_port) == RouterSettings.model_fields["http_port"].default
     assert f":{router_port}/healthz" in " ".join(services["router"]["healthcheck"]["test"])
     assert ":8080/healthz" in " ".join(services["trainer"]["healthcheck"]["test"])
+    console_port = service_environment(services["console"], REQUIRED_SHELL)["TICKET_CONSOLE_HTTP_PORT"]
+    assert int(console_port) == ConsoleSettings.model_fields["http_port"].default
+    assert f":{console_port}/healthz" in " ".join(services["console"]["healthcheck"]["test"])
     assert any("9100" in str(port) for port in services["router"].get("expose", []))
 
 
@@ -290,3 +298,23 @@ def test_service_commands_exist(services: dict[str, Any], app: str, console_scri
         pytest.skip("`ticket-trainer serve` is not on this branch yet; the compose service waits for it")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"usage: {script} {args[0]}")
+
+
+def test_the_console_keeps_its_work_items_in_the_compose_postgres(services: dict[str, Any]) -> None:
+    env = service_environment(services["console"], REQUIRED_SHELL)
+    database = service_environment(services["postgres"], REQUIRED_SHELL)
+    expected = (
+        f"postgresql+psycopg://{database['POSTGRES_USER']}:{REQUIRED_SHELL['CONSOLE_DB_PASSWORD']}"
+        f"@postgres:5432/{database['POSTGRES_DB']}"
+    )
+    assert env["TICKET_CONSOLE_DATABASE_URL"] == expected
+    assert env["TICKET_CONSOLE_AUTH"] == "proxy", "the demo's AUTH=none must never be the deployed default"
+    assert ("postgres-data", "/var/lib/postgresql/data", "rw") in _volume_mounts(services["postgres"])
+    assert services["postgres"]["healthcheck"]["test"][:2] == ["CMD", "pg_isready"]
+
+
+def test_the_database_password_is_required(services: dict[str, Any]) -> None:
+    shell = {"GRAFANA_ADMIN_PASSWORD": "x"}
+    for name in ("console", "postgres"):
+        with pytest.raises(MissingVariableError, match="CONSOLE_DB_PASSWORD"):
+            service_environment(services[name], shell)

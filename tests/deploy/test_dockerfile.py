@@ -116,7 +116,7 @@ def test_exec_form_command_of_an_installed_console_script(dockerfile: list[Instr
 
 def test_exposes_router_and_trainer_ports(dockerfile: list[Instruction]) -> None:
     ports = {p for i in only(dockerfile, "EXPOSE") for p in i.args.split()}
-    assert ports == {"9100", "8080"}
+    assert ports == {"9100", "8080", "8090"}
 
 
 def healthcheck_code(argv: list[str]) -> str:
@@ -177,7 +177,7 @@ def test_dockerfile_healthcheck_follows_healthz(dockerfile: list[Instruction], h
     assert run_probe(code, server.port, "9100") != 0
 
 
-@pytest.mark.parametrize(("app", "port"), [("router", "9100"), ("trainer", "8080")])
+@pytest.mark.parametrize(("app", "port"), [("router", "9100"), ("trainer", "8080"), ("console", "8090")])
 def test_compose_healthchecks_follow_healthz(
     services: dict[str, Any], health_server: HealthzStub, app: str, port: str
 ) -> None:

@@ -26,6 +26,10 @@ REQUIRED_METRICS = {
     "batch size": "ticket_router_batch_size_events_bucket",
     "refresh outcomes": "ticket_trainer_refresh_runs_total",
     "loan forecast": "ticket_trainer_loan_forecast",
+    "triage queue: open items": "ticket_console_open_items",
+    "triage queue: oldest open age": "ticket_console_oldest_open_age_seconds",
+    "triage queue: decisions by outcome and department": "ticket_console_resolutions_total",
+    "triage queue: agreement with the model": "ticket_console_model_agreement_ratio",
 }
 
 
@@ -115,7 +119,9 @@ def test_dashboard_shows_what_the_issue_asks_for(dashboard: dict[str, Any]) -> N
 
 
 def test_every_query_uses_exported_metrics_and_labels(dashboards: dict[str, dict[str, Any]]) -> None:
-    exported = metric_names.merge(metric_names.router_exported(), metric_names.trainer_exported())
+    exported = metric_names.merge(
+        metric_names.router_exported(), metric_names.trainer_exported(), metric_names.console_exported()
+    )
     for name, dashboard in dashboards.items():
         assert dashboard_problems(dashboard, exported) == [], name
 
@@ -142,3 +148,11 @@ def test_the_dashboard_check_can_fail() -> None:
     }
     problems = dashboard_problems(broken, exported)
     assert [p.split(":")[0] for p in problems] == ["typo", "label", "matcher"]
+
+
+def test_the_triage_queue_has_its_row(dashboard: dict[str, Any]) -> None:
+    rows = [p["title"] for p in dashboard["panels"] if p["type"] == "row"]
+    assert "Triage queue" in rows
+    start = next(p["gridPos"]["y"] for p in dashboard["panels"] if p["title"] == "Triage queue")
+    below = [p for p in panels(dashboard) if p["gridPos"]["y"] > start]
+    assert below and all("ticket_console_" in t["expr"] for p in below for t in p["targets"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from tests.deploy.metric_names import (
+    console_exported,
     from_exposition,
     from_registry,
     promql_references,
@@ -54,3 +55,13 @@ def test_promql_references() -> None:
     assert names == {"x_bucket", "y_total"}
     assert grouping == {"le", "department", "job"}
     assert matchers == [("x_bucket", "department", "triage"), ("x_bucket", "job", "r.*")]
+
+
+def test_the_console_exports_its_queue_metrics() -> None:
+    console = console_exported()
+    assert all(name.startswith("ticket_console_") or name.startswith("process_") for name in console)
+    assert console["ticket_console_resolutions_total"] == frozenset({"outcome", "department"})
+    assert console["ticket_console_open_items"] == frozenset({"priority"})
+    assert console["ticket_console_model_agreement_ratio"] == frozenset({"rank"})
+    assert console["ticket_console_records_refused_total"] == frozenset({"reason"})
+    assert "ticket_console_oldest_open_age_seconds" in console and "ticket_console_resolve_seconds_bucket" in console

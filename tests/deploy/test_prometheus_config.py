@@ -78,3 +78,9 @@ def test_promtool_refuses_a_broken_config(tmp_path: Path) -> None:
     broken.write_text("scrape_configs:\n  - job_name: router\n    dns_sd_config: []\n")
     result = subprocess.run([promtool, "check", "config", str(broken)], capture_output=True, timeout=60, check=False)
     assert result.returncode != 0
+
+
+def test_console_is_scraped(config: dict[str, Any], services: dict[str, Any]) -> None:
+    console = job(config, "console")
+    assert [t for sc in console["static_configs"] for t in sc["targets"]] == ["console:8090"]
+    assert "console" in services

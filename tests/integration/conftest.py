@@ -10,6 +10,7 @@ import pytest
 
 from service.broker import EmbeddedBroker
 from service.kafka_config import KafkaSettings
+from tests.integration.postgres import PostgresServer, postgres_bindir
 from tests.integration.router_process import RouterProcess
 
 
@@ -75,3 +76,22 @@ def tiny_bundle(
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     return bundle
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL cluster for the session; a clear failure when PostgreSQL is not installed."""
+    bindir = postgres_bindir()
+    if bindir is None:
+        pytest.fail("PostgreSQL is not installed (Debian: apt-get install postgresql; .ci/run does it)")
+    with PostgresServer(bindir) as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh work-item database: an embedded SQLite file, then a real PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'console.sqlite3'}"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.create_database()

@@ -178,7 +178,7 @@ class TrainerProcess(ServiceProcess):
         def done() -> bool:
             if self.process.poll() is not None:
                 raise AssertionError(f"trainer exited: {self.log()[-3000:]}")
-            return self.get(f"/jobs/{job_id}")["state"] != "running"
+            return bool(self.get(f"/jobs/{job_id}")["state"] != "running")
 
         wait_for(done, timeout, f"refresh job {job_id}", interval=0.5)
         job: dict[str, Any] = self.get(f"/jobs/{job_id}")

@@ -1,4 +1,5 @@
-"""The Grafana dashboard against what a running router and trainer really export, and a real Prometheus scrape."""
+"""The Grafana dashboard against what a running router, trainer and triage console really export, and a real
+Prometheus scrape."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from service.kafka_config import KafkaSettings
 from service.registry import ModelRegistry
 from tests.deploy.metric_names import dashboard_problems, from_exposition, load_dashboards, merge, scrape
 from tests.deploy.prometheus_server import prometheus_binary, run_prometheus
+from tests.integration.console_process import ConsoleProcess
 from tests.integration.router_process import RouterProcess, TrainerProcess, complaint, make_topics, produce, wait_for
 
 pytestmark = pytest.mark.slow
@@ -45,9 +47,20 @@ def test_dashboard_queries_match_live_metrics_and_prometheus_scrapes_the_router(
         },
         tmp_path / "trainer.log",
     )
+    console = ConsoleProcess(
+        console_script("ticket-console"),
+        broker.bootstrap,
+        {
+            "TICKET_CONSOLE_GROUP_ID": unique_name("console"),
+            "TICKET_CONSOLE_TRIAGE_TOPIC": f"{topics.prefix}triage",
+            "TICKET_CONSOLE_DATABASE_URL": f"sqlite:///{tmp_path / 'console.sqlite3'}",
+        },
+        tmp_path / "console.log",
+    )
     try:
         router.wait_ready()
         trainer.wait_ready(timeout=120)
+        console.wait_ready()
         produce(
             kafka_settings,
             [
@@ -59,6 +72,7 @@ def test_dashboard_queries_match_live_metrics_and_prometheus_scrapes_the_router(
         exported = merge(
             from_exposition(scrape(f"http://127.0.0.1:{router.port}/metrics")),
             from_exposition(scrape(f"http://127.0.0.1:{trainer.port}/metrics")),
+            from_exposition(scrape(f"http://127.0.0.1:{console.port}/metrics")),
         )
         for name, dashboard in load_dashboards(DASHBOARDS).items():
             assert dashboard_problems(dashboard, exported) == [], name
@@ -71,4 +85,5 @@ def test_dashboard_queries_match_live_metrics_and_prometheus_scrapes_the_router(
             consumed = sum(float(r["value"][1]) for r in prom.query("ticket_router_events_consumed_total"))
             assert consumed == 2
     finally:
+        console.kill()
         trainer.kill()

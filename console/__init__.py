@@ -1,0 +1,1 @@
+"""The triage console: agents work the triage queue in a browser, and every decision feeds the model."""

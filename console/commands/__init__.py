@@ -1,0 +1,1 @@
+"""Subcommands of ``ticket-console``, one module each."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the console's work-item database."""

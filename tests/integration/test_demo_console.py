@@ -1,0 +1,54 @@
+"""``ticket-router demo --keep-running``: the summary names the triage console, which serves until Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import threading
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.integration.router_process import wait_for
+
+
+@pytest.mark.slow
+def test_the_demo_starts_the_console_and_keeps_it_up_until_ctrl_c(
+    console_script: Callable[[str], Path], tmp_path: Path
+) -> None:
+    command = [str(console_script("ticket-router")), "demo", "-n", "40", "--no-malformed", "--keep-running"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    lines: list[str] = []
+
+    def read() -> None:
+        assert process.stdout is not None
+        lines.extend(process.stdout)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        wait_for(
+            lambda: any("Ctrl-C stops it all" in line for line in lines) or process.poll() is not None, 400, "the demo"
+        )
+        output = "".join(lines)
+        assert process.poll() is None, output[-3000:]
+        match = re.search(r"Triage console: (\d+) items waiting for an agent at (http://127\.0\.0\.1:\d+/)", output)
+        assert match, output[-3000:]
+        waiting, url = int(match.group(1)), match.group(2)
+        with urllib.request.urlopen(url + "api/items?limit=500", timeout=10) as response:  # noqa: S310 - loopback
+            assert json.loads(response.read())["count"] == waiting
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
+            assert "Triage console" in response.read().decode()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=120) in (0, 130)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        reader.join(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
