@@ -7,6 +7,7 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, model_validator
 
 from schemas.common import SCHEMA_VERSION, Contract, Department, UtcDatetime
+from schemas.decisions import Calibration, DecisionCurves
 
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 VERSION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
@@ -57,6 +58,12 @@ class ModelManifest(Contract):
     validation_metrics: dict[str, float] = Field(default_factory=dict)
     data: list[DataFile] = Field(default_factory=list)
     promotion: PromotionDecision | None = None
+    calibration: Calibration | None = Field(
+        default=None, description="Temperature scaling of the confidences (none: served as the model gives them)."
+    )
+    decisions: DecisionCurves | None = Field(
+        default=None, description="Precision-target threshold curves (none: the triage threshold alone applies)."
+    )
 
     @model_validator(mode="after")
     def _labels_all_mapped(self) -> Self:

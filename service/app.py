@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,7 +62,13 @@ class RouterApp:
         return ModelRegistry(self.settings.registry).current_path()
 
     def load_model(self) -> None:
-        """Load the first model; raises :class:`ModelLoadError` with the reason when none can serve."""
+        """Read the priority file and load the first model; :class:`ConfigError` or :class:`ModelLoadError`
+        with the reason when the router cannot serve."""
+        from service.decisions import rules_from_settings
+        from service.priority import load_priorities
+
+        priorities = load_priorities(self.settings.priority_file)
+        self.router.policy = replace(self.router.policy, rules=rules_from_settings(self.settings, priorities))
         self.watcher.load_initial()
 
     def run(self) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from service.decisions import DecisionRules, decide_batch
 from service.errors import DataError
 from service.masking import mask_text
 from service.prediction import Classifier
@@ -55,24 +56,27 @@ def predict_file(
     classifier: Classifier,
     rows: Iterator[tuple[str, Any]],
     out: IO[str],
-    threshold: float | None = None,
+    rules: DecisionRules | None = None,
     top_k: int = 3,
+    kind: str = "complaint",
 ) -> int:
-    """Route every row with the same decision as the router; returns the number of rows written."""
-    limit = classifier.triage_threshold if threshold is None else threshold
+    """Route every row with the router's decisions for events of ``kind``; returns the number of rows written."""
+    rules = rules or DecisionRules()
     written = 0
     chunk: list[tuple[str, Any]] = []
 
     def flush() -> None:
         nonlocal written
-        predictions = classifier.predict([mask_text(text).text for text, _ in chunk])  # as the router sees it
-        for (_, row_id), p in zip(chunk, predictions, strict=True):
-            department, reason = decide(p, limit)
+        texts = [mask_text(text).text for text, _ in chunk]  # as the router sees them
+        predictions = classifier.predict(texts)
+        decisions = decide_batch(classifier, texts, [kind] * len(texts), predictions, rules)
+        for (_, row_id), p, d in zip(chunk, predictions, decisions, strict=True):
+            department, reason = decide(p, d.threshold)
             record: dict[str, Any] = {"row": written}
             if row_id is not None:
                 record["id"] = row_id
             record |= {"department": department, "label": p.label, "confidence": round(p.confidence, 6)}
-            record["reason"] = reason
+            record |= {"reason": reason, "priority": d.priority, "explanation": list(d.explanation)}
             record["alternatives"] = [
                 {"label": a.label, "department": a.department, "confidence": round(a.confidence, 6)}
                 for a in p.alternatives[:top_k]

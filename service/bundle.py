@@ -11,8 +11,11 @@ import numpy as np
 from pydantic import ValidationError
 
 from schemas.common import describe_validation_error
+from schemas.decisions import DecisionCurves
 from schemas.manifest import ModelManifest
+from service.calibration import apply_temperature
 from service.errors import ModelLoadError, TicketRouterError, describe_exception
+from service.explain import LinearExplainer
 from service.hashing import sha256_file
 from service.label_space import LabelSpace, Probabilities
 from service.prediction import MAX_ALTERNATIVES, Prediction
@@ -64,6 +67,11 @@ class BundleClassifier:
         self.runner = runner
         self.space = LabelSpace(manifest.labels, manifest.label_to_department)
         self.alternatives = alternatives
+        self.temperature = manifest.calibration.temperature if manifest.calibration else 1.0
+        self.explainer = LinearExplainer.from_model(runner.model)
+        self._label_index = {label: i for i, label in enumerate(manifest.labels)}
+        self._cleaned: dict[str, str] = {}
+        """The last batch's cleaned texts: explaining some of them does not clean them again."""
 
     @property
     def version(self) -> str:
@@ -75,9 +83,25 @@ class BundleClassifier:
         """The threshold chosen on validation data when the bundle was trained."""
         return self.manifest.triage_threshold
 
+    @property
+    def decision_curves(self) -> DecisionCurves | None:
+        """The bundle's precision-target curves (``None`` for a bundle trained before them)."""
+        return self.manifest.decisions
+
     def probabilities(self, texts: Sequence[str]) -> Probabilities:
-        """Label probabilities (columns in ``manifest.labels`` order) for raw texts, cleaned here."""
-        return self.runner.probabilities(clean_texts(texts, self.manifest.max_chars))
+        """Calibrated label probabilities (columns in ``manifest.labels`` order) for raw texts, cleaned here."""
+        cleaned = clean_texts(texts, self.manifest.max_chars)
+        self._cleaned = dict(zip(texts, cleaned, strict=True))
+        return apply_temperature(self.runner.probabilities(cleaned), self.temperature)
+
+    def explain(self, texts: Sequence[str], labels: Sequence[str]) -> list[tuple[str, ...]]:
+        """The terms that most supported each text's label (none for a model without a linear branch)."""
+        if self.explainer is None or not texts:
+            return [() for _ in texts]
+        cached = self._cleaned
+        cleaned = [cached.get(t) or clean_texts([t], self.manifest.max_chars)[0] for t in texts]
+        index = [self._label_index[label] for label in labels]
+        return self.explainer.explain(cleaned, index, texts)
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         """One prediction per raw text, in order; the model is called once per batch of up to 256 texts."""

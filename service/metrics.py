@@ -30,6 +30,13 @@ class RouterMetrics:
             namespace=ns,
             registry=registry,
         )
+        self.by_priority = Counter(
+            "events_by_priority",
+            "Events published to a department topic, by priority (urgent, normal).",
+            ["department", "priority"],
+            namespace=ns,
+            registry=registry,
+        )
         self.dead_lettered = Counter(
             "events_dead_lettered",
             "Records sent to the dead-letter topic.",

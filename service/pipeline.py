@@ -11,12 +11,13 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from schemas.events import ComplaintEvent, SocialPostEvent
 from schemas.outputs import RoutedEvent
 from service.dead_letters import RECORD_OVERHEAD_BYTES
+from service.decisions import Decision, DecisionRules, decide_batch
 from service.decode import decode_event
 from service.errors import ClassifierError, InvalidEventError
 from service.mask_records import mask_event, masked_dead_letter
@@ -45,6 +46,8 @@ class BatchPolicy:
     """The largest record the producer may send; a larger routed event is dead-lettered, dead letters are cut."""
     mask_entities: frozenset[str] = ALL_ENTITIES
     """Personal data masked in routed events and dead letters (card numbers always)."""
+    rules: DecisionRules = field(default_factory=DecisionRules)
+    """Precision targets, priorities and explanations (``threshold``, when set, overrides the targets)."""
 
 
 @dataclass
@@ -92,13 +95,17 @@ def process_batch(
         start = time.perf_counter()
         predictions = _predict(classifier, [event.text for _, event in valid])
         result.inference_seconds = time.perf_counter() - start
-        threshold = classifier.triage_threshold if policy.threshold is None else policy.threshold
-        for (i, event), prediction in zip(valid, predictions, strict=True):
+        rules = policy.rules if policy.threshold is None else replace(policy.rules, override=policy.threshold)
+        decided = _decide(classifier, valid, predictions, rules)
+        for k, ((i, event), prediction) in enumerate(zip(valid, predictions, strict=True)):
             try:
                 if isinstance(prediction, Exception):
                     raise prediction
+                threshold, priority, terms = decided[k]
                 prediction = prediction._replace(alternatives=prediction.alternatives[: policy.top_k])
-                out, routed = routed_record(event, prediction, threshold, classifier.version, policy.topic_prefix, now)
+                out, routed = routed_record(
+                    event, prediction, threshold, classifier.version, policy.topic_prefix, now, priority, terms
+                )
             except Exception as exc:  # noqa: BLE001 - the per-record policy
                 dead_letter(i, _internal_error(records[i], exc))
                 continue
@@ -111,6 +118,20 @@ def process_batch(
             result.routed.append(routed)
     result.outgoing = [out for out in slots if out is not None]
     return result
+
+
+def _decide(
+    classifier: Classifier,
+    valid: list[tuple[int, ComplaintEvent | SocialPostEvent]],
+    predictions: list[Prediction | Exception],
+    rules: DecisionRules,
+) -> dict[int, Decision]:
+    """The decisions of the classified events, by their position in ``valid``."""
+    ok = [k for k, p in enumerate(predictions) if not isinstance(p, Exception)]
+    events = [valid[k][1] for k in ok]
+    classified = [p for p in predictions if not isinstance(p, Exception)]
+    decisions = decide_batch(classifier, [e.text for e in events], [e.kind for e in events], classified, rules)
+    return dict(zip(ok, decisions, strict=True))
 
 
 def _internal_error(record: InRecord, exc: Exception) -> InvalidEventError:
@@ -133,7 +154,7 @@ def _predict(classifier: Classifier, texts: list[str]) -> list[Prediction | Exce
     try:
         predictions: list[Prediction | Exception] = list(classifier.predict(texts))
     except Exception as exc:  # noqa: BLE001 - retried text by text below
-        logger.warning("the model failed on a batch of %d texts (%s); classifying them one by one", len(texts), exc)
+        logger.warning("the model failed on a batch of %d texts (%s); one by one now", len(texts), type(exc).__name__)
         predictions = []
         for text in texts:
             try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 
+from schemas.decisions import DecisionCurves
+
 MAX_ALTERNATIVES = 5
 """Alternatives a loaded bundle ranks after the top department: the most a caller can ask for."""
 
@@ -39,6 +41,15 @@ class Classifier(Protocol):
         """Below this confidence a message goes to triage (the bundle's validated default)."""
         ...
 
+    @property
+    def decision_curves(self) -> DecisionCurves | None:
+        """Precision-target threshold curves chosen on validation (``None``: the triage threshold alone)."""
+        ...
+
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         """One prediction per text, same order, computed in batches (never one model call per text)."""
+        ...
+
+    def explain(self, texts: Sequence[str], labels: Sequence[str]) -> list[tuple[str, ...]]:
+        """The few terms that most supported each text's label, same order (empty when the model cannot say)."""
         ...

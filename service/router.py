@@ -124,6 +124,8 @@ class Router:
             m.routed.labels(department=department, reason=reason).inc(n)
         for routed in result.routed:
             m.confidence.observe(routed.confidence)
+        for (department, priority), n in Counter((r.department, r.priority) for r in result.routed).items():
+            m.by_priority.labels(department=department, priority=priority).inc(n)
         for dlq_reason, n in Counter(result.dead_letter_reasons).items():
             m.dead_lettered.labels(reason=dlq_reason).inc(n)
         for entity, n in result.masked_entities.items():

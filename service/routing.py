@@ -10,11 +10,13 @@ from schemas.common import TRIAGE
 from schemas.events import ComplaintEvent, SocialPostEvent
 from schemas.outputs import Alternative, RoutedEvent, RouteReason
 from service.prediction import Prediction
+from service.priority import Priority
 
 MODEL_VERSION_HEADER = "model-version"
 REASON_HEADER = "route-reason"
 REDRIVE_COUNT_HEADER = "redrive-count"
 """How often ``ticket-router redrive`` re-published a record; a dead letter keeps its input's count."""
+PRIORITY_HEADER = "priority"
 
 
 class InRecord(NamedTuple):
@@ -54,8 +56,11 @@ def routed_record(
     model_version: str,
     topic_prefix: str,
     now: datetime,
+    priority: Priority = "normal",
+    explanation: Sequence[str] = (),
 ) -> tuple[OutRecord, RoutedEvent]:
-    """The routed event for one classified input, keyed by event id, with the model version in a header."""
+    """The routed event for one classified input, keyed by event id, with model version, reason and priority
+    in headers."""
     department, reason = decide(prediction, threshold)
     confidence = min(max(prediction.confidence, 0.0), 1.0)
     # A triage event's own department is triage: the model's answer travels in ``suggested`` for the console.
@@ -73,8 +78,11 @@ def routed_record(
         model_version=model_version,
         routed_at=now,
         suggested=suggested if department == TRIAGE else None,
+        priority=priority,
+        explanation=list(explanation),
     )
     headers = [(MODEL_VERSION_HEADER, model_version.encode()), (REASON_HEADER, reason.encode())]
+    headers.append((PRIORITY_HEADER, priority.encode()))
     record = OutRecord(
         f"{topic_prefix}{department}", event.event_id.encode(), routed.model_dump_json().encode(), headers
     )

@@ -12,10 +12,13 @@ from pydantic_settings import NoDecode, SettingsConfigDict
 
 from schemas.common import DEPARTMENTS
 from service.allocator import AllocatorChoice
+from service.decisions import ExplainScope
 from service.kafka_config import KafkaSettings
 from service.masking import ALL_ENTITIES, ALWAYS_MASKED, ENTITIES
 from service.paths import default_classifier_registry
+from service.policy import DEFAULT_TARGET, check_target, parse_department_targets
 from service.prediction import MAX_ALTERNATIVES
+from service.priority import DEFAULT_PRIORITY_FILE
 
 ENV_PREFIX = "TICKET_ROUTER_"
 
@@ -41,7 +44,22 @@ class RouterSettings(KafkaSettings):
     batch_size: int = Field(default=1024, ge=1, le=10_000, description="Most records per micro-batch.")
     batch_wait_ms: int = Field(default=20, ge=0, le=10_000, description="Longest wait to fill a micro-batch.")
     triage_threshold: float | None = Field(
-        default=None, ge=0.0, le=1.0, description="Confidence below which events go to triage (default: the bundle's)."
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="One global confidence threshold below which events go to triage; replaces the precision targets.",
+    )
+    target_precision: float = Field(
+        default=DEFAULT_TARGET, description="Auto-routed precision each department must reach (0.80-0.99)."
+    )
+    target_precision_by_department: Annotated[dict[str, float], NoDecode] = Field(
+        default_factory=dict, description="Per-department targets, e.g. collections=0.98,cards=0.9."
+    )
+    priority_file: Path = Field(
+        default=DEFAULT_PRIORITY_FILE, description="CSV label,priority: labels whose events are urgent."
+    )
+    explain: ExplainScope = Field(
+        default="triage", description="Events that carry explanation terms: triage, all or off."
     )
     top_k: int = Field(default=3, ge=1, le=MAX_ALTERNATIVES, description="Alternatives carried in each routed event.")
     max_message_bytes: int = Field(default=1_000_000, ge=1024, description="Larger records are dead-lettered.")
@@ -82,6 +100,20 @@ class RouterSettings(KafkaSettings):
     def _split_topics(cls, value: object) -> object:
         if isinstance(value, str):
             value = [t.strip() for t in value.split(",") if t.strip()]
+        return value
+
+    @field_validator("target_precision")
+    @classmethod
+    def _target_in_range(cls, value: float) -> float:
+        return check_target(value)
+
+    @field_validator("target_precision_by_department", mode="before")
+    @classmethod
+    def _parse_targets(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_department_targets(value)
+        if isinstance(value, dict):
+            return parse_department_targets(",".join(f"{k}={v}" for k, v in value.items()))
         return value
 
     @field_validator("input_topics")

@@ -147,6 +147,7 @@ def insert(text: str, value: str, position: int, glue: str) -> str:
         i = text.rfind(" ", 0, i) + 1
         return f"{text[:i]}{value} {text[i:]}"
     if glue == "":  # inside a word: next to letters, not digits (a card glued to digits is another number)
+
         def next_to_digit(at: int) -> bool:
             return (at > 0 and text[at - 1].isdigit()) or (at < len(text) and text[at].isdigit())
 

@@ -89,7 +89,9 @@ class ClassifierChallenger:
         work = out_dir.with_name(f"{out_dir.name}.work")
         try:
             trained = train_model(data, val, self.config, work / "checkpoints")
-            write_bundle(out_dir, version, trained, self.config, data, val, data.files)
+            write_bundle(
+                out_dir, version, trained, self.config, data, val, data.files, self.settings.validation_fraction
+            )
         finally:
             shutil.rmtree(work, ignore_errors=True)
 

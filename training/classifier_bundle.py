@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,13 +14,15 @@ from typing import Any
 import numpy as np
 
 from schemas.common import DEPARTMENTS
+from schemas.decisions import Calibration, DecisionCurves
 from schemas.manifest import VERSION_PATTERN, DataFile, ModelManifest
 from service.bundle import MANIFEST, ModelRunner, load_bundle
 from service.errors import ConfigError
 from service.hashing import sha256_file
 from service.label_space import LabelSpace
 from service.textclean import CLEANING_VERSION, MAX_CHARS, clean_texts
-from training.classifier_data import LabelledTexts
+from training.calibration import calibrate
+from training.classifier_data import VALIDATION_FRACTION, LabelledTexts
 from training.classifier_eval import (
     THRESHOLD_RULE,
     choose_threshold,
@@ -32,6 +35,7 @@ from training.classifier_eval import (
 from training.classifier_model import ModelConfig, inference_model
 from training.classifier_report import CONFUSION_PNG, CURVES_PNG, plot_confusion, plot_curves, write_report
 from training.classifier_train import TrainedModel
+from training.threshold_curves import decision_curves
 
 logger = logging.getLogger(__name__)
 
@@ -46,13 +50,18 @@ class Evaluation:
     routed: list[str]
     report: dict[str, Any]
     headline: dict[str, float]
+    calibration: Calibration
+    decisions: DecisionCurves
 
 
 def evaluate_on_validation(model: Any, labels: list[str], data: LabelledTexts) -> Evaluation:
-    """Choose the triage threshold on ``data`` and measure the model there, overall and per source."""
+    """Calibrate the confidences on ``data``, compute the precision curves and the triage threshold there (on
+    calibrated confidences), and measure the model, overall and per source."""
     space = LabelSpace(labels, data.label_to_department)
-    probs = ModelRunner(model).probabilities(clean_texts(data.texts))
     true = data.departments
+    raw = ModelRunner(model).probabilities(clean_texts(data.texts))
+    calibration, probs = calibrate(space, raw, data.labels, true)
+    decisions = decision_curves(space, probs, true, data.sources)
     threshold = choose_threshold(space, probs, true)
     routed_val = routed(space, probs, threshold)
     overall = classification_metrics(true, routed_val)
@@ -70,10 +79,12 @@ def evaluate_on_validation(model: Any, labels: list[str], data: LabelledTexts) -
             "departments": classification_metrics(true, argmax),
             "by_source": source_metrics(true, argmax, data.sources),
         },
+        "calibration": calibration.model_dump(),
     }
     flat = headline(by_source, overall)
     flat["label_accuracy"] = round(label_acc, 4)
-    return Evaluation(threshold, routed_val, report, flat)
+    flat["ece_before_calibration"], flat["ece"] = calibration.ece_before, calibration.ece_after
+    return Evaluation(threshold, routed_val, report, flat, calibration, decisions)
 
 
 def _check_version(version: str) -> str:
@@ -92,9 +103,19 @@ def write_bundle(
     train: LabelledTexts,
     val: LabelledTexts,
     data_files: list[DataFile],
+    validation_fraction: float = VALIDATION_FRACTION,
 ) -> ModelManifest:
     """Write the bundle folder ``out_dir`` atomically (a sibling temp folder renamed at the end), then load it
     back through the router's loader (hash check and smoke test) before returning its manifest."""
+    return write_atomically(
+        out_dir,
+        version,
+        lambda tmp: _write_into(tmp, version, trained, config, train, val, data_files, validation_fraction),
+    )
+
+
+def write_atomically(out_dir: Path, version: str, fill: Callable[[Path], ModelManifest]) -> ModelManifest:
+    """``fill`` a sibling temp folder, rename it to ``out_dir``, then load it back (hash check, smoke test)."""
     _check_version(version)
     if out_dir.exists() and any(out_dir.iterdir()):
         raise ConfigError(f"{out_dir} exists and is not empty; choose another --out")
@@ -102,7 +123,7 @@ def write_bundle(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
-        manifest = _write_into(tmp, version, trained, config, train, val, data_files)
+        manifest = fill(tmp)
         if out_dir.exists():
             out_dir.rmdir()
         tmp.rename(out_dir)
@@ -114,6 +135,14 @@ def write_bundle(
     return manifest
 
 
+def plot_validation(folder: Path, true: list[str], evaluation: Evaluation) -> None:
+    """The validation confusion matrix of the routed departments (after the triage threshold)."""
+    seen = set(true) | set(evaluation.routed)
+    departments = [d for d in DEPARTMENTS if d in seen]
+    plot_confusion(true, evaluation.routed, departments, folder / CONFUSION_PNG,
+                   f"validation, threshold {evaluation.threshold:.3f}")  # fmt: skip
+
+
 def _write_into(
     folder: Path,
     version: str,
@@ -122,13 +151,11 @@ def _write_into(
     train: LabelledTexts,
     val: LabelledTexts,
     data_files: list[DataFile],
+    validation_fraction: float,
 ) -> ModelManifest:
     evaluation = evaluate_on_validation(trained.model, trained.labels, val)
     inference_model(trained.model).save(folder / MODEL_FILE)
-    seen = set(val.departments) | set(evaluation.routed)
-    departments = [d for d in DEPARTMENTS if d in seen]
-    plot_confusion(val.departments, evaluation.routed, departments, folder / CONFUSION_PNG,
-                   f"validation, threshold {evaluation.threshold:.3f}")  # fmt: skip
+    plot_validation(folder, val.departments, evaluation)
     plot_curves(trained.history, folder / CURVES_PNG)
     training_info: dict[str, float | int | str | bool] = {
         **config.to_manifest(),
@@ -137,6 +164,7 @@ def _write_into(
         "train_seconds": round(trained.seconds, 1),
         "train_rows": len(train),
         "validation_rows": len(val),
+        "validation_fraction": validation_fraction,
         "vocabulary": trained.vocabulary_size,
     }
     write_report(
@@ -157,6 +185,8 @@ def _write_into(
         training=training_info,
         validation_metrics=evaluation.headline,
         data=data_files,
+        calibration=evaluation.calibration,
+        decisions=evaluation.decisions,
     )
     (folder / MANIFEST).write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")
     return manifest

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from service.cli_base import build_parser, run
 
 COMMAND_MODULES: tuple[str, ...] = (
+    "training.commands.calibrate",
     "training.commands.evaluate",
     "training.commands.forecast",
     "training.commands.models",

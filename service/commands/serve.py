@@ -65,9 +65,14 @@ def register(subparsers: Any) -> None:
 
 def load_settings(args: argparse.Namespace) -> RouterSettings:
     """Environment first, options on top; a readable error naming the setting when a value is bad."""
-    overrides = {dest: getattr(args, dest) for dest, _, _ in OPTIONS.values() if getattr(args, dest, None) is not None}
+    return settings_with({dest: getattr(args, dest, None) for dest, _, _ in OPTIONS.values()})
+
+
+def settings_with(overrides: dict[str, Any]) -> RouterSettings:
+    """The router settings from the environment with the given (non-None) values on top; :class:`ConfigError`
+    naming the setting when a value is bad."""
     try:
-        return RouterSettings(**overrides)
+        return RouterSettings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         raise ConfigError(f"invalid settings: {describe_validation_error(exc)}") from None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from schemas.decisions import DecisionCurves
 from service.prediction import Prediction, Scored
 
 KEYWORDS = {"card": "cards", "mortgage": "mortgages", "loan": "loans", "weather": "triage"}
@@ -12,10 +13,12 @@ KEYWORDS = {"card": "cards", "mortgage": "mortgages", "loan": "loans", "weather"
 class KeywordClassifier:
     """Routes by the first keyword found; unsure (confidence 0.3) when none is."""
 
-    def __init__(self, version: str = "fake-1", threshold: float = 0.5) -> None:
+    def __init__(self, version: str = "fake-1", threshold: float = 0.5, curves: DecisionCurves | None = None) -> None:
         self._version = version
         self._threshold = threshold
+        self._curves = curves
         self.calls: list[int] = []
+        self.explained: list[str] = []
 
     @property
     def version(self) -> str:
@@ -24,6 +27,14 @@ class KeywordClassifier:
     @property
     def triage_threshold(self) -> float:
         return self._threshold
+
+    @property
+    def decision_curves(self) -> DecisionCurves | None:
+        return self._curves
+
+    def explain(self, texts: Sequence[str], labels: Sequence[str]) -> list[tuple[str, ...]]:
+        self.explained.extend(texts)
+        return [tuple(word for word in KEYWORDS if word in text.lower()) for text in texts]
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         self.calls.append(len(texts))

@@ -10,7 +10,9 @@ import pytest
 
 from service import batch_predict
 from service.batch_predict import predict_file, read_rows
+from service.decisions import DecisionRules
 from service.errors import DataError
+from service.priority import PriorityMap
 from tests.unit.fakes import KeywordClassifier
 
 
@@ -25,7 +27,22 @@ def test_csv_rows_are_routed_in_order_with_the_routers_decision(tmp_path: Path) 
     assert [line["id"] for line in lines] == ["7", "8", "9"]
     assert [line["department"] for line in lines] == ["cards", "triage", "mortgages"]
     assert lines[1]["reason"] == "low_confidence" and lines[1]["label"] == "unknown"
-    assert set(lines[0]) == {"row", "id", "department", "label", "confidence", "reason", "alternatives"}
+    fields = {"row", "id", "department", "label", "confidence", "reason", "priority", "explanation", "alternatives"}
+    assert set(lines[0]) == fields
+    assert [line["priority"] for line in lines] == ["normal"] * 3
+    assert [line["explanation"] for line in lines] == [[], [], []], "by default only triage rows are explained"
+    assert fake.explained == ["hello there"]
+
+
+def test_rows_carry_priority_and_explanation_by_the_rules(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text("body\nmy card was stolen\nmortgage escrow\n", encoding="utf-8")
+    rules = DecisionRules(priorities=PriorityMap(frozenset({"cards_label"})), explain="all")
+    out = io.StringIO()
+    predict_file(KeywordClassifier(), read_rows(path, "body"), out, rules)
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [line["priority"] for line in lines] == ["urgent", "normal"]
+    assert [line["explanation"] for line in lines] == [["card"], ["mortgage"]]
 
 
 def test_jsonl_input_and_chunked_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -34,7 +51,7 @@ def test_jsonl_input_and_chunked_batches(tmp_path: Path, monkeypatch: pytest.Mon
     path.write_text("".join(json.dumps({"text": f"loan {i}"}) + "\n" for i in range(10)), encoding="utf-8")
     fake = KeywordClassifier()
     out = io.StringIO()
-    predict_file(fake, read_rows(path, "text"), out, threshold=0.95)
+    predict_file(fake, read_rows(path, "text"), out, DecisionRules(override=0.95))
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert fake.calls == [4, 4, 2], "never one model call per row"
     assert [line["row"] for line in lines] == list(range(10))

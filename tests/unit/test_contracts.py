@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from schemas.common import MAX_TEXT_CHARS, describe_validation_error
 from schemas.events import ComplaintEvent, SocialPostEvent, parse_event
+from schemas.export import write_schemas
 from schemas.feedback import Feedback
 from schemas.loans import ForecastEvent, ForecastPoint, LoanRecord
 from schemas.manifest import ModelManifest
@@ -211,3 +213,24 @@ def test_other_timezones_are_converted() -> None:
     tz = timezone(timedelta(hours=-5))
     event = ComplaintEvent.model_validate({**COMPLAINT, "created_at": datetime(2026, 1, 1, 7, tzinfo=tz)})
     assert event.created_at == datetime(2026, 1, 1, 12, tzinfo=UTC)
+
+
+def test_routed_event_carries_priority_and_explanation(tmp_path: Path) -> None:
+    plain = RoutedEvent.model_validate(ROUTED)
+    assert plain.priority == "normal" and plain.explanation == []
+    urgent = RoutedEvent.model_validate({**ROUTED, "priority": "urgent", "explanation": ["charged twice", "card"]})
+    assert RoutedEvent.model_validate_json(urgent.model_dump_json()) == urgent
+    with pytest.raises(ValidationError) as exc:
+        RoutedEvent.model_validate({**ROUTED, "priority": "high"})
+    assert describe_validation_error(exc.value).startswith("priority:")
+    with pytest.raises(ValidationError, match="explanation"):
+        RoutedEvent.model_validate({**ROUTED, "explanation": "card"})
+    write_schemas(tmp_path)
+    schema = json.loads((tmp_path / "routed_event.schema.json").read_text(encoding="utf-8"))
+    assert schema["properties"]["priority"] == {
+        "default": "normal", "enum": ["urgent", "normal"], "title": "Priority", "type": "string"
+    }  # fmt: skip
+    assert schema["properties"]["explanation"]["items"] == {"type": "string"}
+    assert {"priority", "explanation"}.isdisjoint(schema["required"]), "older routed events stay valid"
+    manifest = json.loads((tmp_path / "model_manifest.schema.json").read_text(encoding="utf-8"))
+    assert {"calibration", "decisions"} <= set(manifest["properties"])

@@ -7,11 +7,14 @@ from datetime import UTC, datetime
 
 import pytest
 
+from schemas.decisions import CurvePoint, DecisionCurves, DepartmentCurve, SegmentCurves
 from schemas.outputs import DeadLetter, RoutedEvent
 from service import pipeline
+from service.decisions import DecisionRules
 from service.errors import ClassifierError
 from service.pipeline import BatchPolicy, process_batch
 from service.prediction import Prediction, Scored
+from service.priority import PriorityMap
 from service.routing import InRecord, decide
 from tests.unit.fakes import KeywordClassifier
 
@@ -92,6 +95,72 @@ def test_alternatives_are_cut_to_top_k() -> None:
 
     result = process_batch(_records([_event(0, "card")]), Many(), one, NOW)
     assert len(result.routed[0].alternatives) == 1
+
+
+def _curves(complaint_cards: float | None, social_cards: float) -> DecisionCurves:
+    def segment(threshold: float | None) -> SegmentCurves:
+        point = CurvePoint(target=0.95, threshold=threshold, precision=0.95, coverage=0.5, routed=10)
+        return SegmentCurves(
+            examples=100, pooled=[point], departments={"cards": DepartmentCurve(examples=100, points=[point])}
+        )
+
+    return DecisionCurves(
+        rule="test", min_examples=30, targets=[0.95],
+        segments={"complaint": segment(complaint_cards), "social": segment(social_cards)},
+    )  # fmt: skip
+
+
+def _social(i: int, text: str) -> bytes:
+    return json.dumps(
+        {"kind": "social", "event_id": f"s{i}", "platform": "x", "author": "@a", "text": text,
+         "created_at": "2026-11-24T00:00:00Z"}
+    ).encode()  # fmt: skip
+
+
+def test_each_event_kind_is_held_to_its_own_curve() -> None:
+    # The fake is 0.9 sure of "card": enough for social messages (0.8), not for complaints (0.95).
+    classifier = KeywordClassifier(curves=_curves(0.95, 0.8))
+    result = process_batch(_records([_event(0, "card"), _social(1, "card")]), classifier, POLICY, NOW)
+    assert [o.topic for o in result.outgoing] == ["routed.triage", "routed.cards"]
+    assert result.routed[0].reason == "low_confidence"
+    unreachable = KeywordClassifier(curves=_curves(None, 0.8))
+    result = process_batch(_records([_event(0, "card")]), unreachable, POLICY, NOW)
+    assert result.outgoing[0].topic == "routed.triage", "a target never reached routes nothing automatically"
+    override = BatchPolicy(topic_prefix="routed.", dlq_topic="dlq", max_message_bytes=10_000, threshold=0.5)
+    result = process_batch(_records([_event(0, "card")]), classifier, override, NOW)
+    assert result.outgoing[0].topic == "routed.cards", "the explicit global threshold replaces the targets"
+
+
+def test_priority_header_and_urgent_events_in_triage() -> None:
+    rules = DecisionRules(priorities=PriorityMap(frozenset({"cards_label"})))
+    policy = BatchPolicy(topic_prefix="routed.", dlq_topic="dlq", max_message_bytes=10_000, rules=rules)
+    classifier = KeywordClassifier(curves=_curves(0.95, 0.8))
+    result = process_batch(
+        _records([_event(0, "card"), _social(1, "card"), _event(2, "loan")]), classifier, policy, NOW
+    )
+    assert [(r.department, r.priority) for r in result.routed] == [
+        ("triage", "urgent"),  # below the complaint threshold: still triage, but flagged urgent
+        ("cards", "urgent"),
+        ("triage", "normal"),
+    ]
+    assert [dict(o.headers)["priority"] for o in result.outgoing] == [b"urgent", b"urgent", b"normal"]
+    assert RoutedEvent.model_validate_json(result.outgoing[0].value).priority == "urgent"
+
+
+def test_explanations_for_triage_by_default_or_for_all() -> None:
+    classifier = KeywordClassifier(curves=_curves(0.95, 0.8))
+    records = _records([_event(0, "card lost"), _social(1, "card lost"), _event(2, "hello")])
+    result = process_batch(records, classifier, POLICY, NOW)
+    assert [r.explanation for r in result.routed] == [["card"], [], []]
+    assert classifier.explained == ["card lost", "hello"], "one call for the batch's triage events only"
+    every = BatchPolicy(topic_prefix="routed.", dlq_topic="dlq", max_message_bytes=10_000,
+                        rules=DecisionRules(explain="all"))  # fmt: skip
+    assert [r.explanation for r in process_batch(records, classifier, every, NOW).routed] == [["card"], ["card"], []]
+    off = BatchPolicy(topic_prefix="routed.", dlq_topic="dlq", max_message_bytes=10_000,
+                      rules=DecisionRules(explain="off"))  # fmt: skip
+    classifier.explained.clear()
+    assert [r.explanation for r in process_batch(records, classifier, off, NOW).routed] == [[], [], []]
+    assert classifier.explained == []
 
 
 class Fussy(KeywordClassifier):

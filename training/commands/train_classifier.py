@@ -31,19 +31,9 @@ def register(subparsers: Any) -> None:
         "CSV's own --department-column when present, else labels that are department names; any other label is "
         "an error.",
     )
-    data = parser.add_argument_group("data")
-    data.add_argument("--data-dir", type=Path, default=None, help="shared data folder (default: ../shared/data)")
-    data.add_argument("--train", type=Path, help="a labelled CSV to train on instead of the shared data")
-    data.add_argument("--text-column", default="text", help="text column of --train (default: text)")
-    data.add_argument("--label-column", default="label", help="label column of --train (default: label)")
-    data.add_argument("--routing", type=Path, help="CSV with columns label,department mapping labels of --train")
-    data.add_argument("--department-column", default="department", help="department column of --train, if any")
+    data = add_data_arguments(parser)
     data.add_argument("--validation-fraction", type=SHARE, default=0.15, help="held-out share (default: 0.15)")
-    out = parser.add_argument_group("output")
-    out.add_argument("--out", type=Path, help="bundle folder to create (default: <registry>/<new version>)")
-    out.add_argument("--version", help="bundle version (default: --out's name, else the UTC time)")
-    out.add_argument("--registry", type=Path, default=None, help="registry folder (default: models/classifier)")
-    out.add_argument("--no-set-current", action="store_true", help="do not make the new registry version current")
+    out = add_output_arguments(parser)
     out.add_argument("--work-dir", type=Path, help="checkpoints folder (default: runs/classifier/<version>)")
     model = parser.add_argument_group("model (defaults: the production recipe)")
     model.add_argument("--tiny", action="store_true", help="a tiny model that trains in seconds (tests, smoke runs)")
@@ -64,6 +54,48 @@ def register(subparsers: Any) -> None:
     )
     model.add_argument("--seed", type=int, help="random seed of the split, initialisation and shuffling")
     parser.set_defaults(handler=_run)
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> Any:
+    """The options that say where a new bundle goes and whether it becomes current; returns their group."""
+    out = parser.add_argument_group("output")
+    out.add_argument("--out", type=Path, help="bundle folder to create (default: <registry>/<new version>)")
+    out.add_argument("--version", help="bundle version (default: --out's name, else the UTC time)")
+    out.add_argument("--registry", type=Path, default=None, help="registry folder (default: models/classifier)")
+    out.add_argument("--no-set-current", action="store_true", help="do not make the new registry version current")
+    return out
+
+
+def bundle_location(args: argparse.Namespace) -> tuple[Any, Path, str]:
+    """``(registry, bundle folder, version)`` the output options name."""
+    from service.registry import ModelRegistry, check_version_name
+
+    registry = ModelRegistry(args.registry or default_classifier_registry())
+    if args.out is not None:
+        return registry, args.out, args.version or args.out.name
+    version = check_version_name(args.version, "--version") if args.version else registry.new_version()
+    return registry, registry.root / version, version
+
+
+def add_data_arguments(parser: argparse.ArgumentParser) -> Any:
+    """The options that choose the training data: the shared data, or a labelled CSV; returns their group."""
+    data = parser.add_argument_group("data")
+    data.add_argument("--data-dir", type=Path, default=None, help="shared data folder (default: ../shared/data)")
+    data.add_argument("--train", type=Path, help="a labelled CSV to train on instead of the shared data")
+    data.add_argument("--text-column", default="text", help="text column of --train (default: text)")
+    data.add_argument("--label-column", default="label", help="label column of --train (default: label)")
+    data.add_argument("--routing", type=Path, help="CSV with columns label,department mapping labels of --train")
+    data.add_argument("--department-column", default="department", help="department column of --train, if any")
+    return data
+
+
+def load_data(args: argparse.Namespace) -> Any:
+    """The labelled texts the data options name."""
+    from training.classifier_data import load_labelled_csv, load_production
+
+    if args.train is not None:
+        return load_labelled_csv(args.train, args.text_column, args.label_column, args.routing, args.department_column)
+    return load_production(args.data_dir or default_data_dir())
 
 
 def _config(args: argparse.Namespace) -> Any:
@@ -87,27 +119,17 @@ def _config(args: argparse.Namespace) -> Any:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from service.registry import ModelRegistry, check_version_name
     from training.classifier_bundle import write_bundle
-    from training.classifier_data import load_labelled_csv, load_production, stratified_split
+    from training.classifier_data import stratified_split
     from training.classifier_train import train_model
 
     config = _config(args)
-    if args.train is not None:
-        data = load_labelled_csv(args.train, args.text_column, args.label_column, args.routing, args.department_column)
-    else:
-        data = load_production(args.data_dir or default_data_dir())
+    data = load_data(args)
     train, val = stratified_split(data, args.validation_fraction, config.seed)
-    registry = ModelRegistry(args.registry or default_classifier_registry())
-    if args.out is not None:
-        out_dir: Path = args.out
-        version = args.version or out_dir.name
-    else:
-        version = check_version_name(args.version, "--version") if args.version else registry.new_version()
-        out_dir = registry.root / version
+    registry, out_dir, version = bundle_location(args)
     work_dir = args.work_dir or PROJECT_ROOT / "runs" / "classifier" / version
     trained = train_model(train, val, config, work_dir / "checkpoints")
-    manifest = write_bundle(out_dir, version, trained, config, train, val, data.files)
+    manifest = write_bundle(out_dir, version, trained, config, train, val, data.files, args.validation_fraction)
     if args.out is None and not args.no_set_current:
         registry.set_current(version)
     summary = {"bundle": str(out_dir), "version": version, "triage_threshold": manifest.triage_threshold}
