@@ -31,16 +31,20 @@ integration: $(STAMP)
 
 # System packages the tests use: promtool and a Prometheus server, amtool, Compose's own validator and
 # shellcheck (the deployment checks skip without them, except with CI=true, which .ci/run sets: there a
-# missing tool stops the build here), and jemalloc (the router's default allocator, whose test fails
-# without it). Installed when we are root with apt-get.
+# missing tool stops the build here), jemalloc (the router's default allocator), PostgreSQL and Chromium
+# with its driver (the console's database and browser tests fail without them). Installed when we are
+# root with apt-get.
 TOOLS := promtool prometheus amtool docker-compose shellcheck
 tools:
 	@missing=""; for t in $(TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	ls /usr/lib/*-linux-gnu/libjemalloc.so.2 >/dev/null 2>&1 || missing="$$missing libjemalloc2"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || missing="$$missing chromium"; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "installing test tools:$$missing"; \
 	  apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	    prometheus prometheus-alertmanager docker-compose shellcheck libjemalloc2 >/dev/null 2>&1 || echo "could not install them"; \
+	    prometheus prometheus-alertmanager docker-compose shellcheck libjemalloc2 postgresql chromium chromium-driver \
+	    >/dev/null 2>&1 || echo "could not install them"; \
 	fi; \
 	missing=""; for t in $(TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
