@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import socket
-import threading
-import time
 from typing import Any
 
 from kafka.errors import KafkaError
@@ -23,12 +20,12 @@ from console.publisher import Publisher
 from console.settings import ConsoleSettings
 from console.store import WorkStore
 from service.errors import ConfigError
+from service.http_thread import serve_in_thread
 from service.worker import BackgroundWorker
 
 logger = logging.getLogger(__name__)
 
 HOUSEKEEPING_INTERVAL_S = 5.0
-HTTP_START_TIMEOUT_S = 15.0
 
 
 class Housekeeper(BackgroundWorker):
@@ -107,38 +104,14 @@ class ConsoleService:
         self._start_http()
 
     def _start_http(self) -> None:
-        import uvicorn
-
-        sock = listen(self.settings.http_host, self.settings.http_port)
-        self.port = int(sock.getsockname()[1])
-        self._stack.callback(sock.close)
-        config = uvicorn.Config(create_app(self.api), log_level="warning", access_log=False)
-        self._server = uvicorn.Server(config)
-        thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, name="http", daemon=True)
-        thread.start()
-        self._stack.callback(thread.join, 10)
-        self._stack.callback(setattr, self._server, "should_exit", True)
-        deadline = time.monotonic() + HTTP_START_TIMEOUT_S
-        while not self._server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise ConfigError(f"the console could not serve on port {self.port} (see the log)")
-            time.sleep(0.05)
-        logger.info("triage console on http://%s:%d/", self.settings.http_host, self.port)
+        host = self.settings.http_host
+        self._server, self.port = serve_in_thread(
+            create_app(self.api), host, self.settings.http_port, self._stack, "the console"
+        )
+        logger.info("triage console on http://%s:%d/", host, self.port)
 
     def stop(self) -> None:
         """Stop HTTP and the background threads, close the producer and the database (idempotent)."""
         if self._server is not None:
             self._server.should_exit = True
         self._stack.close()
-
-
-def listen(host: str, port: int) -> socket.socket:
-    """Bind the HTTP port here, so a busy port is a clear error at start instead of a dying server thread."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise ConfigError(f"the console cannot listen on {host}:{port}: {exc.strerror}") from exc
-    return sock

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import socket
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from service.errors import ConfigError, TicketRouterError
+from service.errors import TicketRouterError
+from service.http_thread import serve_in_thread
 from service.registry import ModelRegistry
 from training.app import TrainerApi, create_app
 from training.auth import TOKEN_ENV
@@ -29,7 +28,6 @@ from training.settings import TrainerSettings
 
 logger = logging.getLogger(__name__)
 
-HTTP_START_TIMEOUT_S = 15.0
 
 RefresherFactory = Callable[[TrainerSettings, FeedbackStore, TrainerMetrics], Refresher]
 ForecastLoader = Callable[[TrainerSettings], ForecastService | None]
@@ -166,30 +164,9 @@ class TrainerService:
         logger.info("forecast bundle %s loaded", self.settings.forecast_bundle)
 
     def _start_http(self) -> None:
-        import uvicorn
-
-        config = uvicorn.Config(
-            create_app(self.api),
-            host=self.settings.http_host,
-            port=self.settings.http_port,
-            log_level="warning",
-            access_log=False,
-        )
-        self._server = uvicorn.Server(config)
-        sock = _listen(self.settings.http_host, self.settings.http_port)
-        self._stack.callback(sock.close)
-        # Outside the main thread uvicorn installs no signal handlers: the serve command owns SIGTERM.
-        thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, name="http", daemon=True)
-        thread.start()
-        self._stack.callback(thread.join, 10)
-        self._stack.callback(setattr, self._server, "should_exit", True)
-        deadline = time.monotonic() + HTTP_START_TIMEOUT_S
-        while not self._server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                where = f"{self.settings.http_host}:{self.settings.http_port}"
-                raise ConfigError(f"the HTTP API could not listen on {where} (see the log)")
-            time.sleep(0.05)
-        logger.info("trainer HTTP API on %s:%d", self.settings.http_host, self.settings.http_port)
+        s = self.settings
+        self._server, _ = serve_in_thread(create_app(self.api), s.http_host, s.http_port, self._stack, "the HTTP API")
+        logger.info("trainer HTTP API on %s:%d", s.http_host, s.http_port)
 
     def stop(self) -> None:
         """Stop HTTP and consumers, let a running refresh finish (bounded), close the store (idempotent)."""
@@ -199,16 +176,3 @@ class TrainerService:
         if not self.jobs.wait(self.settings.shutdown_timeout_s):
             logger.warning("a refresh is still running; exiting without waiting for it")
         self._stack.close()
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    """Bind the HTTP port here, so a busy port is a clear error at start instead of a dying server thread."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise ConfigError(f"the HTTP API cannot listen on {host}:{port}: {exc.strerror}") from exc
-    return sock
