@@ -28,6 +28,9 @@ RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['p
 FROM deps AS build
 COPY README.md ./
 COPY schemas ./schemas
+COPY core ./core
+COPY classifier ./classifier
+COPY streaming ./streaming
 COPY service ./service
 COPY training ./training
 COPY console ./console

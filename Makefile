@@ -21,7 +21,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy schemas service training console benchmarks
+	$(BIN)/mypy schemas core classifier streaming service training console benchmarks
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit -q

@@ -29,9 +29,9 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition  # noqa: E402
 from kafka.structs import OffsetAndMetadata  # noqa: E402
 
 from benchmarks.harness import cpu_seconds  # noqa: E402
-from service.broker import EmbeddedBroker  # noqa: E402
-from service.kafka_config import KafkaSettings  # noqa: E402
-from service.topics import ensure_topics  # noqa: E402
+from streaming.embedded_broker import EmbeddedBroker  # noqa: E402
+from streaming.kafka_config import KafkaSettings  # noqa: E402
+from streaming.topics import ensure_topics  # noqa: E402
 
 TOPIC = "stall-probe"
 OUTPUTS = [f"stall-probe.out{i}" for i in range(9)]

@@ -2,7 +2,7 @@
 
 Run inside the project's environment:
 ``.venv/bin/python benchmarks/classifier_accuracy.py [--model DIR] [--generic] [--speed]``.
-The production split is the one the bundle was trained with (``training.classifier_data.stratified_split``
+The production split is the one the bundle was trained with (``training.classifier.data.stratified_split``
 with the bundle's seed), so its validation rows were never trained on. ``--generic`` also trains the
 77-intent Banking77 model with the generic trainer and its anchor on that file's own split; ``--speed``
 measures batched inference (batch 256, cleaning included) on short and long texts. Prints one JSON object.
@@ -21,20 +21,20 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.harness import model_ceiling  # noqa: E402
+from classifier.bundle import BundleClassifier, ModelRunner, load_bundle  # noqa: E402
+from classifier.label_space import LabelSpace  # noqa: E402
+from classifier.registry import ModelRegistry  # noqa: E402
+from classifier.textclean import clean_text, clean_texts  # noqa: E402
+from core.paths import default_classifier_registry, default_data_dir  # noqa: E402
 from schemas.common import DEPARTMENTS  # noqa: E402
-from service.bundle import BundleClassifier, ModelRunner, load_bundle  # noqa: E402
-from service.label_space import LabelSpace  # noqa: E402
-from service.paths import default_classifier_registry, default_data_dir  # noqa: E402
-from service.registry import ModelRegistry  # noqa: E402
-from service.textclean import clean_text, clean_texts  # noqa: E402
-from training.classifier_data import (  # noqa: E402
+from training.classifier.data import (  # noqa: E402
     BANKING77,
     LabelledTexts,
     load_labelled_csv,
     load_production,
     stratified_split,
 )
-from training.classifier_eval import choose_threshold, routed, source_metrics  # noqa: E402
+from training.classifier.evaluate import choose_threshold, routed, source_metrics  # noqa: E402
 
 TARGETS = {
     "cfpb.macro_f1": 0.65,
@@ -89,7 +89,7 @@ def anchor_production(train: LabelledTexts, val: LabelledTexts) -> dict[str, Any
 def bilstm_production(bundle: BundleClassifier, val: LabelledTexts) -> dict[str, Any]:
     """The committed bundle with its own threshold on the validation split, then each of its branches alone
     (with a threshold chosen by the same rule on the same split)."""
-    from training.classifier_model import branches
+    from training.classifier.model import branches
 
     probs = bundle.probabilities(val.texts)
     by_source = source_metrics(val.departments, routed(bundle.space, probs, bundle.triage_threshold), val.sources)
@@ -110,9 +110,9 @@ def bilstm_production(bundle: BundleClassifier, val: LabelledTexts) -> dict[str,
 
 def generic_intents(data_dir: Path) -> dict[str, Any]:
     """Banking77's 77 intents: the generic trainer's Bi-LSTM and the anchor on that file's own split."""
-    from training.classifier_bundle import evaluate_on_validation
-    from training.classifier_model import ModelConfig, branches
-    from training.classifier_train import train_model
+    from training.classifier.export import evaluate_on_validation
+    from training.classifier.model import ModelConfig, branches
+    from training.classifier.train import train_model
 
     data = load_labelled_csv(data_dir / BANKING77, "text", "intent")
     train, val = stratified_split(data)

@@ -21,9 +21,9 @@ from typing import Any
 
 from benchmarks.harness import load_texts, percentile, say
 from schemas.outputs import RoutedEvent
-from service.broker import EmbeddedBroker
-from service.kafka_config import KafkaSettings
-from service.topics import ensure_topics
+from streaming.embedded_broker import EmbeddedBroker
+from streaming.kafka_config import KafkaSettings
+from streaming.topics import ensure_topics
 from tests.integration.console_process import ConsoleProcess
 from tests.integration.postgres import PostgresServer, postgres_bindir
 from tests.integration.router_process import produce, wait_for

@@ -21,13 +21,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.decisions import bundle_and_data, cross_fitted, fit_folds, predict_all, scorecard  # noqa: E402
-from service.bundle import ModelRunner  # noqa: E402
-from service.label_space import LabelSpace, Probabilities  # noqa: E402
+from classifier.bundle import ModelRunner  # noqa: E402
+from classifier.label_space import LabelSpace, Probabilities  # noqa: E402
+from classifier.textclean import clean_texts  # noqa: E402
 from service.policy import PrecisionPolicy  # noqa: E402
-from service.textclean import clean_texts  # noqa: E402
-from training.classifier_data import LabelledTexts, stratified_split  # noqa: E402
-from training.classifier_linear import fit_tfidf_regression  # noqa: E402
-from training.classifier_model import branches  # noqa: E402
+from training.classifier.data import LabelledTexts, stratified_split  # noqa: E402
+from training.classifier.linear import fit_tfidf_regression  # noqa: E402
+from training.classifier.model import branches  # noqa: E402
 
 
 def score(space: LabelSpace, probs: Probabilities, val: LabelledTexts) -> dict[str, Any]:

@@ -23,21 +23,21 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from classifier.bundle import BundleClassifier, load_bundle  # noqa: E402
+from classifier.calibration import apply_temperature  # noqa: E402
+from classifier.label_space import LabelSpace, Probabilities  # noqa: E402
+from classifier.registry import ModelRegistry  # noqa: E402
+from classifier.textclean import clean_texts  # noqa: E402
+from core.paths import default_classifier_registry, default_data_dir  # noqa: E402
 from schemas.common import DEPARTMENTS, TRIAGE  # noqa: E402
 from schemas.decisions import TARGETS, DecisionCurves  # noqa: E402
-from service.bundle import BundleClassifier, load_bundle  # noqa: E402
-from service.calibration import apply_temperature  # noqa: E402
-from service.label_space import LabelSpace, Probabilities  # noqa: E402
-from service.paths import default_classifier_registry, default_data_dir  # noqa: E402
 from service.policy import PrecisionPolicy  # noqa: E402
 from service.priority import DEFAULT_PRIORITY_FILE, load_priorities  # noqa: E402
-from service.registry import ModelRegistry  # noqa: E402
-from service.textclean import clean_texts  # noqa: E402
-from training.calibration import calibrate, department_ece  # noqa: E402
-from training.classifier_data import LabelledTexts, load_production  # noqa: E402
-from training.classifier_eval import choose_threshold  # noqa: E402
-from training.recalibrate import validation_split  # noqa: E402
-from training.threshold_curves import SOURCE_SEGMENT, decision_curves  # noqa: E402
+from training.classifier.calibrate import calibrate, department_ece  # noqa: E402
+from training.classifier.data import LabelledTexts, load_production  # noqa: E402
+from training.classifier.evaluate import choose_threshold  # noqa: E402
+from training.classifier.recalibrate import validation_split  # noqa: E402
+from training.classifier.threshold_curves import SOURCE_SEGMENT, decision_curves  # noqa: E402
 
 ISSUE_TARGETS = {
     "cfpb": {"precision": 0.95, "coverage": 0.55},

@@ -26,8 +26,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.harness import say  # noqa: E402
+from core.paths import default_data_dir  # noqa: E402
 from schemas.forecast import ForecastManifest  # noqa: E402
-from service.paths import default_data_dir  # noqa: E402
 
 SERIES = {
     "loans-amount": ("prosper_loans.csv", "amount"),

@@ -19,15 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 from kafka import KafkaConsumer, KafkaProducer
 
+from core.paths import default_data_dir
 from schemas.common import DEPARTMENTS
-from service.broker import EmbeddedBroker, free_port
 from service.demo import router_command, wait_ready
-from service.kafka_config import KafkaSettings, consumer_kwargs
-from service.paths import default_data_dir
-from service.topics import ensure_topics
+from streaming.embedded_broker import EmbeddedBroker, free_port
+from streaming.kafka_config import KafkaSettings, consumer_kwargs
+from streaming.topics import ensure_topics
 
 if TYPE_CHECKING:
-    from service.bundle import BundleClassifier
+    from classifier.bundle import BundleClassifier
 
 
 def say(text: str) -> None:

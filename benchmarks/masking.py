@@ -1,6 +1,6 @@
 """Personal-data masking measured: false positives on the shared texts, recall on generated identifiers, speed.
 
-The router's own masking (``service.masking``) beside presidio-analyzer's pattern recognizers (credit card,
+The router's own masking (``classifier.masking``) beside presidio-analyzer's pattern recognizers (credit card,
 IBAN, US SSN, ABA routing, US bank number, e-mail, phone) run directly, without presidio's spaCy NLP
 engine (its model cannot be downloaded here; pattern recognizers do not need it, but without it presidio's
 context words cannot raise a score). A presidio result counts as a mask at ``--presidio-score`` or above.
@@ -33,9 +33,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from service.masking import mask_text  # noqa: E402
-from service.paths import default_data_dir  # noqa: E402
-from service.textclean import clean_text  # noqa: E402
+from classifier.masking import mask_text  # noqa: E402
+from classifier.textclean import clean_text  # noqa: E402
+from core.paths import default_data_dir  # noqa: E402
 from tests.pii_samples import GENERATORS, insert, real_texts  # noqa: E402
 
 Masker = Callable[[str], tuple[str, Counter[str]]]

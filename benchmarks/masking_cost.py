@@ -26,9 +26,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.harness import backlog_rate, load_texts, say  # noqa: E402
-from service.errors import TicketRouterError  # noqa: E402
-from service.paths import default_classifier_registry  # noqa: E402
-from service.registry import ModelRegistry  # noqa: E402
+from classifier.registry import ModelRegistry  # noqa: E402
+from core.errors import TicketRouterError  # noqa: E402
+from core.paths import default_classifier_registry  # noqa: E402
 
 
 def _backlog(kind: str, texts: list[str], routers: int, env: dict[str, str]) -> dict[str, float]:

@@ -33,9 +33,9 @@ from benchmarks.harness import (  # noqa: E402
     routers,
     stack,
 )
-from service.bundle import BundleClassifier, load_bundle  # noqa: E402
-from service.paths import default_classifier_registry  # noqa: E402
-from service.registry import ModelRegistry  # noqa: E402
+from classifier.bundle import BundleClassifier, load_bundle  # noqa: E402
+from classifier.registry import ModelRegistry  # noqa: E402
+from core.paths import default_classifier_registry  # noqa: E402
 from service.settings import RouterSettings  # noqa: E402
 
 
@@ -44,7 +44,7 @@ def naive_rate(classifier: BundleClassifier, texts: list[str]) -> float:
     import keras
     import tensorflow as tf
 
-    from service.textclean import clean_texts
+    from classifier.textclean import clean_texts
 
     manifest = classifier.manifest
     model = keras.saving.load_model(classifier.path / manifest.model_file, compile=False)

@@ -16,8 +16,8 @@ from console.settings import ConsoleSettings
 from console.store import Incoming, WorkStore, is_connection_error
 from schemas.common import utc_now
 from schemas.outputs import SourcePosition
-from service.kafka_config import consumer_kwargs
-from service.worker import BackgroundWorker
+from streaming.kafka_config import consumer_kwargs
+from streaming.worker import BackgroundWorker
 
 logger = logging.getLogger(__name__)
 

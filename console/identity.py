@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from console.settings import DEMO_AGENT, ConsoleSettings
-from service.errors import ConfigError
+from core.errors import ConfigError
 
 AGENT_ID = re.compile(r"^[A-Za-z0-9_.:@/\-]{1,128}$")
 """The shape of an agent id (the ``Identifier`` of the contracts: it goes into every correction)."""

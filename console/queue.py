@@ -7,10 +7,10 @@ from typing import Literal
 
 from pydantic import ValidationError
 
+from classifier.mask_records import mask_event
 from schemas.common import TRIAGE, describe_validation_error
 from schemas.feedback import Feedback
 from schemas.outputs import Alternative, RoutedEvent
-from service.mask_records import mask_event
 
 ItemReason = Literal["low_confidence", "out_of_scope", "returned"]
 """Why an item is in the queue: the router's triage reasons, or a department sent it back."""

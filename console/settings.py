@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from service.kafka_config import KafkaSettings
+from streaming.kafka_config import KafkaSettings
 
 ENV_PREFIX = "TICKET_CONSOLE_"
 

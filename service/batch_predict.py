@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from classifier.masking import mask_text
+from classifier.prediction import Classifier
+from core.errors import DataError
+from core.textfiles import checked_text, csv_rows, jsonl_objects
 from service.decisions import DecisionRules, decide_batch
-from service.errors import DataError
-from service.masking import mask_text
-from service.prediction import Classifier
 from service.routing import decide
-from service.textfiles import checked_text, csv_rows, jsonl_objects
 
 CHUNK = 4096
 """Rows read and classified together (the classifier batches them further)."""

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from pydantic_core import to_json
 
+from core.errors import InvalidEventError
 from schemas.outputs import DeadLetter, SourcePosition, Truncation
-from service.errors import InvalidEventError
 from service.routing import REDRIVE_COUNT_HEADER, InRecord, OutRecord
 
 RECORD_OVERHEAD_BYTES = 512

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
+from classifier.prediction import Classifier, Prediction
 from schemas.common import TRIAGE
 from service.policy import PrecisionPolicy
-from service.prediction import Classifier, Prediction
 from service.priority import Priority, PriorityMap
 from service.routing import decide
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from core.errors import InvalidEventError
 from schemas.common import describe_validation_error
 from schemas.events import ComplaintEvent, SocialPostEvent, parse_event
-from service.errors import InvalidEventError
 
 _UNKNOWN_KIND = {"union_tag_invalid", "union_tag_not_found"}
 _TEXT_FIELDS = {"text"}

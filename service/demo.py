@@ -21,15 +21,15 @@ from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer
 
+from core.errors import TicketRouterError
 from schemas.common import DEPARTMENTS
 from schemas.outputs import DeadLetter, RoutedEvent
-from service.broker import EmbeddedBroker, free_port
 from service.demo_console import demo_console
 from service.demo_traffic import DemoMessage
-from service.errors import TicketRouterError
-from service.kafka_config import KafkaSettings, consumer_kwargs
 from service.settings import RouterSettings
-from service.topics import ensure_topics
+from streaming.embedded_broker import EmbeddedBroker, free_port
+from streaming.kafka_config import KafkaSettings, consumer_kwargs
+from streaming.topics import ensure_topics
 
 Say = Callable[[str], None]
 FEEDBACK_TOPIC = "tickets.feedback"

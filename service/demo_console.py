@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from service.broker import free_port
+from streaming.embedded_broker import free_port
 
 Say = Callable[[str], None]
 Waiter = Callable[[subprocess.Popen[bytes], int, float, Say, str], None]

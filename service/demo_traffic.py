@@ -9,9 +9,9 @@ import uuid
 from pathlib import Path
 from typing import NamedTuple
 
+from core.errors import DataError
+from core.textfiles import jsonl_objects
 from schemas.common import utc_now
-from service.errors import DataError
-from service.textfiles import jsonl_objects
 
 EXAMPLES = Path(__file__).parent / "examples" / "sample_events.jsonl"
 PLATFORMS = ("x", "facebook", "instagram", "reddit")

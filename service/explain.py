@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from service.textclean import PLACEHOLDERS, stem_word
+from classifier.textclean import PLACEHOLDERS, stem_word
 
 LINEAR_LAYER = "tfidf_linear"
 TERMS = 3

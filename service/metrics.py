@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
-from service.masking import ENTITIES
+from classifier.masking import ENTITIES
 
 NAMESPACE = "ticket_router"
 

@@ -7,12 +7,12 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from classifier.prediction import Classifier
+from core.errors import ModelLoadError, describe_exception
 from schemas.common import DEPARTMENTS
-from service.errors import ModelLoadError, describe_exception
 from service.heap import settle_heap
 from service.metrics import RouterMetrics
-from service.prediction import Classifier
-from service.worker import BackgroundWorker
+from streaming.worker import BackgroundWorker
 
 logger = logging.getLogger(__name__)
 

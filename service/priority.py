@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
 
-from service.errors import ConfigError
+from core.errors import ConfigError
 
 Priority = Literal["urgent", "normal"]
 PRIORITIES: tuple[str, ...] = get_args(Priority)

@@ -15,12 +15,12 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from service.errors import BrokerError
-from service.kafka_config import consumer_kwargs
-from service.kafka_io import next_offsets
+from core.errors import BrokerError
+from service.kafka_delivery import next_offsets
 from service.redrive_plan import Planned, Selection, Tally, plan
 from service.routing import InRecord
 from service.settings import RouterSettings
+from streaming.kafka_config import consumer_kwargs
 
 logger = logging.getLogger(__name__)
 

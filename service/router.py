@@ -11,13 +11,13 @@ from collections.abc import Callable
 from kafka.errors import KafkaError
 
 from schemas.common import utc_now
-from service.kafka_io import RouterClients
+from service.kafka_delivery import RouterClients
 from service.metrics import RouterMetrics
 from service.model_watch import ModelWatcher
 from service.pipeline import BatchPolicy, BatchResult, process_batch
 from service.routing import InRecord
 from service.settings import RouterSettings
-from service.stall import StallDetector
+from streaming.stall import StallDetector
 
 logger = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
+from classifier.prediction import Prediction
 from schemas.common import TRIAGE
 from schemas.events import ComplaintEvent, SocialPostEvent
 from schemas.outputs import Alternative, RoutedEvent, RouteReason
-from service.prediction import Prediction
 from service.priority import Priority
 
 MODEL_VERSION_HEADER = "model-version"

@@ -10,15 +10,15 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from classifier.masking import ALL_ENTITIES, ALWAYS_MASKED, ENTITIES
+from classifier.prediction import MAX_ALTERNATIVES
+from core.paths import default_classifier_registry
 from schemas.common import DEPARTMENTS
 from service.allocator import AllocatorChoice
 from service.decisions import ExplainScope
-from service.kafka_config import KafkaSettings
-from service.masking import ALL_ENTITIES, ALWAYS_MASKED, ENTITIES
-from service.paths import default_classifier_registry
 from service.policy import DEFAULT_TARGET, check_target, parse_department_targets
-from service.prediction import MAX_ALTERNATIVES
 from service.priority import DEFAULT_PRIORITY_FILE
+from streaming.kafka_config import KafkaSettings
 
 ENV_PREFIX = "TICKET_ROUTER_"
 

@@ -17,8 +17,8 @@ from opentelemetry.propagators.textmap import Getter
 from opentelemetry.trace import Link, Span, SpanContext, SpanKind, Status, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from service.errors import ConfigError
-from service.kafka_io import RouterClients
+from core.errors import ConfigError
+from service.kafka_delivery import RouterClients
 from service.routing import InRecord, OutRecord
 from service.settings import RouterSettings
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from service.paths import default_data_dir
+from core.paths import default_data_dir
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from service.pii_checks import IBAN_LENGTHS, luhn_complete, luhn_valid
+from classifier.pii_checks import IBAN_LENGTHS, luhn_complete, luhn_valid
 
 CARD_PREFIXES = {13: ["4"], 14: ["36", "38"], 15: ["34", "37"], 16: ["4", "51", "55", "2221", "6011", "35"],
                  17: ["4", "62"], 18: ["62", "67"], 19: ["4", "6011", "62"]}  # fmt: skip

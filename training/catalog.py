@@ -8,9 +8,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from classifier.registry import CURRENT, MANIFEST, ModelRegistry, remove_tree
+from core.errors import ModelLoadError
 from schemas.manifest import ModelManifest
-from service.errors import ModelLoadError
-from service.registry import CURRENT, MANIFEST, ModelRegistry, remove_tree
 
 logger = logging.getLogger(__name__)
 

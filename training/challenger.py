@@ -10,12 +10,12 @@ from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
+from classifier.prediction import Classifier
+from classifier.registry import ModelRegistry
 from schemas.manifest import DataFile
-from service.prediction import Classifier
-from service.registry import ModelRegistry
-from training.classifier_data import LabelledTexts, load_labelled_csv, load_production, stratified_split
-from training.classifier_model import TINY, ModelConfig
-from training.feedback_store import Correction, FeedbackStore
+from training.classifier.data import LabelledTexts, load_labelled_csv, load_production, stratified_split
+from training.classifier.model import TINY, ModelConfig
+from training.feedback.store import Correction, FeedbackStore
 from training.metrics import TrainerMetrics
 from training.refresh import Refresher, RefreshPolicy
 from training.scoring import EvalSet
@@ -79,8 +79,8 @@ class ClassifierChallenger:
 
     def __call__(self, corrections: Sequence[Correction], out_dir: Path, version: str) -> None:
         """Train on base + corrections and write the bundle into ``out_dir`` (empty, inside the staging area)."""
-        from training.classifier_bundle import write_bundle
-        from training.classifier_train import train_model
+        from training.classifier.export import write_bundle
+        from training.classifier.train import train_model
 
         train, val = self.split
         data = with_corrections(train, corrections, self.settings.correction_weight)
@@ -98,7 +98,7 @@ class ClassifierChallenger:
 
 def load_classifier(path: Path) -> Classifier:
     """A bundle through the router's loader (hash verified), so both models are judged as they would serve."""
-    from service.bundle import load_bundle
+    from classifier.bundle import load_bundle
 
     return load_bundle(path)
 

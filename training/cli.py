@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from service.cli_base import build_parser, run
+from core.cli import build_parser, run
 
 COMMAND_MODULES: tuple[str, ...] = (
     "training.commands.calibrate",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from classifier.bundle import BundleClassifier
+from core.errors import DataError
 from schemas.common import DEPARTMENTS
-from service.bundle import BundleClassifier
-from service.errors import DataError
-from training.classifier_eval import classification_metrics, routed
+from training.classifier.evaluate import classification_metrics, routed
 
 
 def true_departments(labels: Sequence[str], label_to_department: Mapping[str, str]) -> list[str]:

@@ -12,8 +12,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from core.errors import TicketRouterError
 from schemas.common import utc_now
-from service.errors import TicketRouterError
 
 logger = logging.getLogger(__name__)
 

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from classifier.prediction import Classifier
+from classifier.registry import MANIFEST, ModelRegistry
+from core.errors import ModelLoadError
 from schemas.common import utc_now
 from schemas.manifest import ModelManifest, PromotionDecision
-from service.errors import ModelLoadError
-from service.prediction import Classifier
-from service.registry import MANIFEST, ModelRegistry
 from training.catalog import current_or_none, prune_rejected, rejected_root, staging_root
-from training.feedback_store import Correction, FeedbackStore
+from training.feedback.store import Correction, FeedbackStore
 from training.metrics import TrainerMetrics
 from training.promotion import Scores, decide, is_held_back
 from training.scoring import EvalSet, score

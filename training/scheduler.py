@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from service.worker import BackgroundWorker
+from streaming.worker import BackgroundWorker
 from training.jobs import JobBusyError, JobRunner, JobState
 
 logger = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from service.prediction import Classifier
+from classifier.prediction import Classifier
 from service.routing import decide
 from training.promotion import Scores
 

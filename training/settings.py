@@ -8,8 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from service.kafka_config import KafkaSettings
-from service.paths import default_classifier_registry, default_data_dir, default_models_dir
+from core.paths import default_classifier_registry, default_data_dir, default_models_dir
+from streaming.kafka_config import KafkaSettings
 
 ENV_PREFIX = "TICKET_TRAINER_"
 

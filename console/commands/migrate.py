@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from console.commands.serve import add_options, load_settings
-from service.errors import ConfigError
+from core.errors import ConfigError
 
 
 def register(subparsers: Any) -> None:

@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from console.settings import ENV_PREFIX, ConsoleSettings
-from service.cli_base import Options, add_settings_options, serve_until_signalled, settings_epilog, settings_from
+from core.cli import Options, add_settings_options, serve_until_signalled, settings_epilog, settings_from
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def register(subparsers: Any) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
-    from console.service import ConsoleService
+    from console.assembly import ConsoleService
 
     service = ConsoleService(settings)
     serve_until_signalled(service.start, service.stop, settings.shutdown_timeout_s)

@@ -7,7 +7,7 @@ import signal
 import threading
 from typing import Any
 
-from service.cli_base import bounded_int
+from core.cli import bounded_int
 
 LIMIT_NOTE = (
     "memory only, for development: every fetch lists all batches stored in a partition, so consumers fall "
@@ -33,7 +33,7 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from service.broker import EmbeddedBroker
+    from streaming.embedded_broker import EmbeddedBroker
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

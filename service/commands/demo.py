@@ -11,8 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from service.cli_base import positive_int
-from service.paths import default_data_dir
+from core.cli import positive_int
+from core.paths import default_data_dir
 
 if TYPE_CHECKING:  # the demo's modules bring in Kafka: imported when the command runs
     from service.demo import DemoOutcome

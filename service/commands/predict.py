@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from service.cli_base import bounded_int, unit_interval
-from service.prediction import MAX_ALTERNATIVES
+from classifier.prediction import MAX_ALTERNATIVES
+from core.cli import bounded_int, unit_interval
 
 logger = logging.getLogger(__name__)
 
@@ -59,14 +59,14 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from classifier.bundle import load_bundle
+    from classifier.registry import ModelRegistry
+    from core.paths import default_classifier_registry
+    from core.textfiles import atomic_output
     from service.batch_predict import predict_file, read_rows
-    from service.bundle import load_bundle
     from service.commands.serve import settings_with
     from service.decisions import rules_from_settings
-    from service.paths import default_classifier_registry
     from service.priority import load_priorities
-    from service.registry import ModelRegistry
-    from service.textfiles import atomic_output
 
     settings = settings_with({dest: getattr(args, dest) for dest, _, _ in POLICY_OPTIONS.values()})
     rules = rules_from_settings(settings, load_priorities(settings.priority_file))

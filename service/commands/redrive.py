@@ -12,9 +12,9 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 
+from core.errors import ConfigError
 from schemas.common import describe_validation_error, utc_now
 from schemas.outputs import DeadLetterReason
-from service.errors import ConfigError
 from service.redrive_plan import Planned, Selection, Tally
 from service.routing import InRecord
 from service.settings import RouterSettings

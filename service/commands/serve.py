@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from core.cli import unit_interval
+from core.errors import ConfigError
 from schemas.common import describe_validation_error
 from service.allocator import ensure_allocator
-from service.cli_base import unit_interval
-from service.errors import ConfigError
 from service.settings import ENV_PREFIX, RouterSettings
 
 logger = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def settings_with(overrides: dict[str, Any]) -> RouterSettings:
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     ensure_allocator(settings.allocator)  # may re-execute this process with the allocator preloaded
-    from service.app import RouterApp
+    from service.assembly import RouterApp
 
     app = RouterApp(settings)
     app.load_model()

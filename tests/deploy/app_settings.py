@@ -8,9 +8,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from console.settings import ENV_PREFIX as CONSOLE_PREFIX
 from console.settings import ConsoleSettings
-from service.kafka_config import KafkaSettings
 from service.settings import ENV_PREFIX as ROUTER_PREFIX
 from service.settings import RouterSettings
+from streaming.kafka_config import KafkaSettings
 
 TRAINER_PREFIX = "TICKET_TRAINER_"
 # The design's topics of the trainer, used until training/settings.py names them.

@@ -13,7 +13,7 @@ import pytest
 from pydantic_settings import BaseSettings
 
 from console.settings import ConsoleSettings
-from service import paths
+from core import paths
 from service.settings import RouterSettings
 from tests.deploy.app_settings import CONSOLE_PREFIX, ROUTER_PREFIX, TRAINER_PREFIX, settings_for
 from tests.deploy.compose import (
@@ -29,7 +29,7 @@ from tests.deploy.tools import require_tool
 LONG_RUNNING = {"kafka", "router", "trainer", "console", "postgres", "prometheus", "alertmanager", "grafana"}
 ONE_SHOT = {"topics", "models-init"}
 APP_SERVICES = {"router": ROUTER_PREFIX, "trainer": TRAINER_PREFIX, "console": CONSOLE_PREFIX}
-# Variables the project's code reads outside the settings classes (service/paths.py, logconfig).
+# Variables the project's code reads outside the settings classes (core/paths.py, logconfig).
 SHARED_ENV = {paths.REGISTRY_ENV, paths.DATA_DIR_ENV, "LOG_LEVEL"}
 # OpenTelemetry's standard variables, read by its SDK when the router traces (service/tracing.py).
 SHARED_ENV |= {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_EXPORTER", "OTEL_SERVICE_NAME"}

@@ -23,7 +23,13 @@ from tests.deploy.dockerfile import (
     stage_names,
 )
 
-SOURCE_DIRS = ("schemas", "service", "training")
+# Every package the wheel ships (pyproject's package list) must be copied into the image.
+SOURCE_DIRS = tuple(
+    pattern.rstrip("*")
+    for pattern in tomllib.loads(Path("pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"][
+        "include"
+    ]
+)
 
 
 def final_stage(instructions: list[Instruction]) -> int:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from service.broker import EmbeddedBroker
-from service.kafka_config import KafkaSettings
+from streaming.embedded_broker import EmbeddedBroker
+from streaming.kafka_config import KafkaSettings
 from tests.integration.postgres import PostgresServer, postgres_bindir
 from tests.integration.router_process import RouterProcess
 

@@ -9,7 +9,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from service.broker import free_port
+from streaming.embedded_broker import free_port
 
 PASSWORD = "console-test-password"  # noqa: S105 - a throwaway cluster on loopback
 

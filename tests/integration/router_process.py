@@ -17,9 +17,9 @@ from typing import Any
 from kafka import KafkaConsumer, KafkaProducer
 
 from schemas.common import DEPARTMENTS
-from service.broker import free_port
-from service.kafka_config import KafkaSettings, consumer_kwargs
-from service.topics import ensure_topics
+from streaming.embedded_broker import free_port
+from streaming.kafka_config import KafkaSettings, consumer_kwargs
+from streaming.topics import ensure_topics
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.1) -> None:

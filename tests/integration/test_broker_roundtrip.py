@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from service.broker import EmbeddedBroker, broker_binary, port_accepts
-from service.errors import BrokerError
-from service.kafka_config import KafkaSettings, consumer_kwargs
-from service.topics import ensure_topics
+from core.errors import BrokerError
+from streaming.embedded_broker import EmbeddedBroker, broker_binary, port_accepts
+from streaming.kafka_config import KafkaSettings, consumer_kwargs
+from streaming.topics import ensure_topics
 
 
 def _consume(consumer: KafkaConsumer, want: int, timeout: float = 30.0) -> list[Any]:
@@ -92,7 +92,7 @@ def test_broker_pid_is_its_process_while_it_runs() -> None:
 def test_broker_command_runs_in_foreground_and_stops_on_sigterm(
     console_script: Callable[[str], Path],
 ) -> None:
-    from service.broker import free_port
+    from streaming.embedded_broker import free_port
 
     port = free_port()
     with subprocess.Popen(

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from classifier.registry import ModelRegistry
+from core.hashing import sha256_file
 from schemas.common import DEPARTMENTS
 from schemas.manifest import ModelManifest
-from service.hashing import sha256_file
-from service.registry import ModelRegistry
 from tests.integration.classifier_tools import read_jsonl, run
 
 pytestmark = pytest.mark.slow

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from service.hashing import sha256_file
-from service.registry import ModelRegistry
+from classifier.registry import ModelRegistry
+from core.hashing import sha256_file
 from tests.integration.classifier_tools import read_jsonl, run
 from tests.unit.trainer_fakes import BASE_RULES, write_bundle
 

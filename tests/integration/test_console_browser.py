@@ -15,16 +15,16 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from schemas.feedback import Feedback
 from schemas.outputs import RoutedEvent
-from service.broker import EmbeddedBroker
-from service.kafka_config import KafkaSettings
-from service.topics import ensure_topics
+from streaming.embedded_broker import EmbeddedBroker
+from streaming.kafka_config import KafkaSettings
+from streaming.topics import ensure_topics
 from tests.console_fakes import triage_event
 from tests.integration.browser import chromium
 from tests.integration.console_process import ConsoleProcess
 from tests.integration.router_process import RouterProcess, complaint, make_topics, produce, wait_for
 from tests.integration.test_console_service import read_all
-from training.feedback_consumer import FeedbackConsumer
-from training.feedback_store import FeedbackStore
+from training.feedback.consumer import FeedbackConsumer
+from training.feedback.store import FeedbackStore
 from training.metrics import TrainerMetrics
 
 TOKEN = "e2e-token-0123456789abcdef"  # noqa: S105 - a test secret

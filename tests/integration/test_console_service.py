@@ -12,9 +12,9 @@ from kafka import KafkaConsumer
 
 from schemas.feedback import Feedback
 from schemas.outputs import RoutedEvent
-from service.broker import EmbeddedBroker
-from service.kafka_config import KafkaSettings, consumer_kwargs
-from service.topics import ensure_topics
+from streaming.embedded_broker import EmbeddedBroker
+from streaming.kafka_config import KafkaSettings, consumer_kwargs
+from streaming.topics import ensure_topics
 from tests.console_fakes import triage_event
 from tests.integration.console_process import ConsoleProcess
 from tests.integration.postgres import PostgresServer, postgres_bindir

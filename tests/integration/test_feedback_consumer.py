@@ -12,11 +12,11 @@ from prometheus_client import CollectorRegistry
 from schemas.common import utc_now
 from schemas.events import ComplaintEvent
 from schemas.outputs import RoutedEvent
-from service.kafka_config import KafkaSettings
-from service.topics import ensure_topics
+from streaming.kafka_config import KafkaSettings
+from streaming.topics import ensure_topics
 from tests.integration.router_process import produce, wait_for
-from training.feedback_consumer import FeedbackConsumer
-from training.feedback_store import Correction, FeedbackStore
+from training.feedback.consumer import FeedbackConsumer
+from training.feedback.store import Correction, FeedbackStore
 from training.metrics import TrainerMetrics
 
 

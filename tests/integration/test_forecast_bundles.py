@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from service.paths import default_models_dir
+from core.paths import default_models_dir
 from training.forecast.bundle import read_manifest
 from training.forecast.calendar import is_business_day
 from training.forecast.series import file_sha256, load_daily_series

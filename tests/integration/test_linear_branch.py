@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from service.textclean import clean_texts
-from training.classifier_linear import CHAR_WIDTHS, WORD_PATTERN, WORD_WIDTHS, fit_tfidf_regression, to_layer
+from classifier.textclean import clean_texts
+from training.classifier.linear import CHAR_WIDTHS, WORD_PATTERN, WORD_WIDTHS, fit_tfidf_regression, to_layer
 
 TEXTS = [
     "my card was declined at the shop",
@@ -30,7 +30,7 @@ def test_ngrams_equal_scikit_learns_analyzers(text: str) -> None:
     import tensorflow as tf
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from service.keras_layers import char_wb_ngrams, word_ngrams
+    from classifier.keras_layers import char_wb_ngrams, word_ngrams
 
     word = TfidfVectorizer(ngram_range=(1, 2), token_pattern=WORD_PATTERN)
     char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5))
@@ -45,7 +45,7 @@ def test_ngrams_equal_scikit_learns_analyzers(text: str) -> None:
 def test_layer_reproduces_scikit_learns_probabilities(labels: list[str], tmp_path: Path) -> None:
     import keras
 
-    import service.keras_layers  # noqa: F401 - registers the layer for loading
+    import classifier.keras_layers  # noqa: F401 - registers the layer for loading
 
     cleaned = clean_texts(TEXTS)
     fitted = fit_tfidf_regression(cleaned, labels, 1_000, 1_000, 10.0, max_tokens=4)  # some texts are longer
@@ -63,7 +63,7 @@ def test_layer_reproduces_scikit_learns_probabilities(labels: list[str], tmp_pat
 
 
 def test_two_branch_model_averages_its_branches() -> None:
-    from training.classifier_model import TINY, branches, build_model, with_linear_branch
+    from training.classifier.model import TINY, branches, build_model, with_linear_branch
 
     cleaned = clean_texts(TEXTS)
     labels = sorted(set(LABELS))

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from classifier.masking import ENTITIES
 from schemas.common import TRIAGE
 from schemas.outputs import DeadLetter
-from service.kafka_config import KafkaSettings
-from service.masking import ENTITIES
+from streaming.kafka_config import KafkaSettings
 from tests.integration.router_process import OutputReader, RouterProcess, complaint, make_topics, metric_value, produce
 from tests.pii_samples import GENERATORS, surviving_card_runs
 

@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
-from service.broker import EmbeddedBroker
-from service.kafka_config import KafkaSettings
-from service.registry import ModelRegistry
+from classifier.registry import ModelRegistry
+from streaming.embedded_broker import EmbeddedBroker
+from streaming.kafka_config import KafkaSettings
 from tests.integration.router_process import (
     OutputReader,
     RouterProcess,

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from service.broker import EmbeddedBroker
-from service.kafka_config import KafkaSettings
-from service.registry import ModelRegistry
+from classifier.registry import ModelRegistry
+from streaming.embedded_broker import EmbeddedBroker
+from streaming.kafka_config import KafkaSettings
 from tests.deploy.metric_names import dashboard_problems, from_exposition, load_dashboards, merge, scrape
 from tests.deploy.prometheus_server import prometheus_binary, run_prometheus
 from tests.integration.console_process import ConsoleProcess

@@ -13,7 +13,7 @@ import pytest
 from kafka import KafkaProducer
 
 from schemas.outputs import DeadLetter
-from service.kafka_config import KafkaSettings
+from streaming.kafka_config import KafkaSettings
 from tests.integration.router_process import (
     OutputReader,
     RouterProcess,
@@ -118,10 +118,10 @@ def test_the_trainer_stores_corrections_and_serves_forecasts_after_poison(
 ) -> None:
     from prometheus_client import CollectorRegistry
 
-    from service.broker import free_port
+    from streaming.embedded_broker import free_port
     from tests.integration.router_process import metric_value, produce, wait_for
     from tests.unit.trainer_fakes import forecast_service
-    from training.service import TrainerService
+    from training.assembly import TrainerService
     from training.settings import TrainerSettings
 
     settings = TrainerSettings(

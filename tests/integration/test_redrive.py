@@ -14,8 +14,8 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from schemas.outputs import DeadLetter
-from service.kafka_config import KafkaSettings, consumer_kwargs
 from service.routing import REDRIVE_COUNT_HEADER
+from streaming.kafka_config import KafkaSettings, consumer_kwargs
 from tests.integration.router_process import OutputReader, RouterProcess, complaint, make_topics, produce
 
 pytestmark = pytest.mark.slow

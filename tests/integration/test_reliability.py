@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from classifier.mask_records import mask_raw
 from schemas.outputs import DeadLetter
-from service.broker import EmbeddedBroker, free_port
-from service.kafka_config import KafkaSettings
-from service.mask_records import mask_raw
-from service.topics import ensure_topics
+from streaming.embedded_broker import EmbeddedBroker, free_port
+from streaming.kafka_config import KafkaSettings
+from streaming.topics import ensure_topics
 from tests.integration.router_process import (
     OutputReader,
     RouterProcess,

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from schemas.outputs import DeadLetter
-from service.broker import EmbeddedBroker, free_port
 from service.demo_traffic import malformed_messages
-from service.kafka_config import KafkaSettings
-from service.topics import ensure_topics
+from streaming.embedded_broker import EmbeddedBroker, free_port
+from streaming.kafka_config import KafkaSettings
+from streaming.topics import ensure_topics
 from tests.integration.router_process import (
     OutputReader,
     RouterProcess,

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from classifier.registry import ModelRegistry
+from core.paths import default_classifier_registry
 from schemas.manifest import ModelManifest
 from schemas.outputs import RoutedEvent
-from service.kafka_config import KafkaSettings
-from service.paths import default_classifier_registry
-from service.registry import ModelRegistry
+from streaming.kafka_config import KafkaSettings
 from tests.integration.classifier_tools import run
 from tests.integration.router_process import OutputReader, RouterProcess, make_topics, metric_value, produce
 

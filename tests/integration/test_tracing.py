@@ -13,12 +13,12 @@ from kafka import KafkaProducer
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import CollectorRegistry
 
-from service.kafka_config import KafkaSettings
 from service.metrics import RouterMetrics
 from service.model_watch import ModelWatcher
 from service.router import Router
 from service.settings import RouterSettings
 from service.tracing import RouterTracing
+from streaming.kafka_config import KafkaSettings
 from tests.integration.router_process import OutputReader, RouterProcess, complaint, make_topics
 from tests.unit.fakes import KeywordClassifier
 

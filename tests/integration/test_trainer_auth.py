@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from service.broker import EmbeddedBroker
+from streaming.embedded_broker import EmbeddedBroker
 from tests.integration.router_process import TEST_API_TOKEN, TrainerProcess, http_get, wait_for
 
 

@@ -11,10 +11,10 @@ from typing import Any
 from kafka import KafkaConsumer
 from prometheus_client import CollectorRegistry
 
+from classifier.registry import ModelRegistry
 from schemas.loans import ForecastEvent
-from service.broker import free_port
-from service.kafka_config import KafkaSettings, consumer_kwargs
-from service.registry import ModelRegistry
+from streaming.embedded_broker import free_port
+from streaming.kafka_config import KafkaSettings, consumer_kwargs
 from tests.integration.router_process import http_get, metric_value, produce, wait_for
 from tests.unit.trainer_fakes import (
     BASE_RULES,
@@ -24,10 +24,10 @@ from tests.unit.trainer_fakes import (
     forecast_service,
     write_bundle,
 )
-from training.feedback_store import FeedbackStore
+from training.assembly import TrainerService
+from training.feedback.store import FeedbackStore
 from training.metrics import TrainerMetrics
 from training.refresh import Refresher, RefreshPolicy
-from training.service import TrainerService
 from training.settings import TrainerSettings
 
 
@@ -124,7 +124,7 @@ def test_a_busy_port_or_an_unwritable_store_is_a_clear_error(
 
     import pytest
 
-    from service.errors import ConfigError
+    from core.errors import ConfigError
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

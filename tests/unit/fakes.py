@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from classifier.prediction import Prediction, Scored
 from schemas.decisions import DecisionCurves
-from service.prediction import Prediction, Scored
 
 KEYWORDS = {"card": "cards", "mortgage": "mortgages", "loan": "loans", "weather": "triage"}
 

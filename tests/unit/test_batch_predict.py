@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import DataError
 from service import batch_predict
 from service.batch_predict import predict_file, read_rows
 from service.decisions import DecisionRules
-from service.errors import DataError
 from service.priority import PriorityMap
 from tests.unit.fakes import KeywordClassifier
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from service.calibration import apply_temperature
-from service.label_space import LabelSpace
-from training.calibration import calibrate, expected_calibration_error
+from classifier.calibration import apply_temperature
+from classifier.label_space import LabelSpace
+from training.classifier.calibrate import calibrate, expected_calibration_error
 
 
 def test_expected_calibration_error_by_hand() -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import DataError
 from schemas.common import DEPARTMENTS
-from service.errors import DataError
-from training.classifier_data import (
+from training.classifier.data import (
     OUT_OF_SCOPE,
     LabelledTexts,
     load_labelled_csv,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from service.label_space import LabelSpace
-from training.classifier_eval import choose_threshold, classification_metrics, headline, routed, source_metrics
+from classifier.label_space import LabelSpace
+from training.classifier.evaluate import choose_threshold, classification_metrics, headline, routed, source_metrics
 
 SPACE = LabelSpace(["c", "a", "oos"], {"c": "cards", "a": "accounts", "oos": "triage"})
 

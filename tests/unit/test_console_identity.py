@@ -8,7 +8,7 @@ import pytest
 
 from console.identity import Anonymous, BearerTokens, ProxyHeader, identity_from
 from console.settings import ConsoleSettings
-from service.errors import ConfigError
+from core.errors import ConfigError
 
 
 def test_the_proxy_header_names_the_agent() -> None:

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.errors import InvalidEventError
 from schemas.outputs import DeadLetter
 from service.dead_letters import MAX_KEY_BYTES, RECORD_OVERHEAD_BYTES, dead_letter_record
-from service.errors import InvalidEventError
 from service.pipeline import record_size
 from service.routing import InRecord
 

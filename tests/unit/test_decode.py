@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.errors import InvalidEventError
 from schemas.common import MAX_TEXT_CHARS
 from schemas.events import ComplaintEvent, SocialPostEvent
 from service.decode import decode_event
-from service.errors import InvalidEventError
 
 GOOD = {"kind": "complaint", "event_id": "c1", "text": "card charged twice", "created_at": "2026-01-01T00:00:00Z"}
 

@@ -15,11 +15,11 @@ from prometheus_client import CollectorRegistry
 from schemas.common import utc_now
 from schemas.events import ComplaintEvent
 from schemas.outputs import RoutedEvent
-from service.kafka_config import KafkaSettings
-from training.feedback_consumer import FeedbackConsumer, store_record
-from training.feedback_store import Correction, FeedbackStore, PendingText
+from streaming.kafka_config import KafkaSettings
+from training.feedback.consumer import FeedbackConsumer, store_record
+from training.feedback.routed_fetch import text_of
+from training.feedback.store import Correction, FeedbackStore, PendingText
 from training.metrics import TrainerMetrics
-from training.routed_fetch import text_of
 
 
 class Rec(NamedTuple):

@@ -10,7 +10,7 @@ import pytest
 
 from schemas.feedback import Feedback
 from schemas.outputs import SourcePosition
-from training.feedback_store import MAX_FETCH_ATTEMPTS, Correction, FeedbackStore, StoreOutcome
+from training.feedback.store import MAX_FETCH_ATTEMPTS, Correction, FeedbackStore, StoreOutcome
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 

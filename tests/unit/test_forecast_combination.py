@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from service.errors import DataError
+from core.errors import DataError
 from training.forecast.calendar import is_business_day
 from training.forecast.combination import (
     CombinationForecaster,

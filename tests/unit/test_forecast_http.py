@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from schemas.loans import ForecastEvent
 from tests.unit.forecast_fakes import weekly_series, write_fake_bundle
 from training.forecast.http import forecast_router
-from training.forecast.service import ForecastService
+from training.forecast.serving import ForecastService
 
 
 def _client(service: ForecastService | None) -> TestClient:

@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from service.errors import DataError
+from core.errors import DataError
 from training.forecast import baselines
 from training.forecast.baselines import HoltWinters, Naive, SeasonalNaive
 from training.forecast.metrics import coverage, mae, mase, mase_scale, smape

@@ -15,10 +15,10 @@ from prometheus_client import CollectorRegistry
 from schemas.loans import LoanRecord
 from tests.unit.forecast_fakes import START, weekly_series, write_fake_bundle
 from training.forecast.adaptive import AdaptiveIntervals
+from training.forecast.live_accuracy import record_accuracy
 from training.forecast.monitor import ForecastMonitor, error_scale
 from training.forecast.series import DailySeries
-from training.forecast.service import ForecastService
-from training.forecast_accuracy import record_accuracy
+from training.forecast.serving import ForecastService
 from training.metrics import TrainerMetrics
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from service.errors import DataError
+from core.errors import DataError
 from training.forecast.baselines import Naive, SeasonalNaive, StatelessRecipe
 from training.forecast.evaluation import against_best_baseline, score_models
 from training.forecast.rolling import BANDS, RollingForecasts, band_of, forecast_model, refit_points, rolling_split

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from service.errors import DataError
+from core.errors import DataError
 from training.forecast.series import aggregate_daily, load_daily_series, to_utc_day
 
 

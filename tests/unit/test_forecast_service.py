@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.errors import ConfigError, ModelLoadError
 from schemas.loans import LoanRecord
-from service.errors import ConfigError, ModelLoadError
 from tests.unit.forecast_fakes import START, WEEK, weekly_series, write_fake_bundle
 from tests.unit.isolation import imports_tensorflow
 from training.forecast.bundle import load_bundle
-from training.forecast.service import ForecastService
+from training.forecast.serving import ForecastService
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def _loan(loan_id: str, when: str, amount: float | None = None) -> LoanRecord:
 def test_a_baseline_bundle_loads_without_tensorflow(service: ForecastService, tmp_path: Path) -> None:
     assert service.bundle.manifest.chosen_model == "seasonal_naive"
     code = (
-        "from pathlib import Path\nfrom training.forecast.service import ForecastService\n"
+        "from pathlib import Path\nfrom training.forecast.serving import ForecastService\n"
         f"ForecastService.from_directory(Path({str(tmp_path / 'bundle')!r})).forecast(3)"
     )
     assert not imports_tensorflow(code)

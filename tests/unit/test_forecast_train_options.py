@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.cli_base import build_parser
-from service.errors import ConfigError
+from core.cli import build_parser
+from core.errors import ConfigError
 from training.commands.forecast import _lstm_config
 from training.forecast.lstm import LstmConfig
 

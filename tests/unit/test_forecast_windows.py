@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from service.errors import DataError
+from core.errors import DataError
 from training.forecast.baselines import HoltWinters
 from training.forecast.series import DailySeries
 from training.forecast.windows import (

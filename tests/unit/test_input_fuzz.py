@@ -13,13 +13,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from classifier.bundle import read_manifest
+from classifier.registry import ModelRegistry
+from core.cli import bounded_float, bounded_int
+from core.errors import DataError, ModelLoadError
 from service.batch_predict import read_rows
-from service.bundle import read_manifest
-from service.cli_base import bounded_float, bounded_int
-from service.errors import DataError, ModelLoadError
-from service.registry import ModelRegistry
 from training.catalog import describe_bundle
-from training.classifier_data import read_csv
+from training.classifier.data import read_csv
 from training.forecast.bundle import load_bundle as load_forecast_bundle
 from training.forecast.series import read_loan_records
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from service.kafka_config import CONSUMER_GROUP_DEFAULTS, KafkaSettings, consumer_kwargs
+from streaming.kafka_config import CONSUMER_GROUP_DEFAULTS, KafkaSettings, consumer_kwargs
 
 
 def test_bad_bootstrap_is_refused() -> None:

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from kafka.errors import KafkaTimeoutError, MessageSizeTooLargeError
 
-from service.errors import ConfigError
-from service.kafka_io import RouterClients
+from core.errors import ConfigError
+from service.kafka_delivery import RouterClients
 from service.routing import InRecord, OutRecord
 from service.settings import RouterSettings
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from service.errors import UnroutableLabelError
-from service.label_space import LabelSpace, route
+from classifier.label_space import LabelSpace, route
+from core.errors import UnroutableLabelError
 
 LABELS = ["cfpb:cards", "banking77:card_arrival", "banking77:top_up_failed", "out_of_scope"]
 MAPPING = {"cfpb:cards": "cards", "banking77:card_arrival": "cards", "banking77:top_up_failed": "accounts",

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 
 from schemas.loans import MAX_LOAN_AMOUNT, LoanRecord
-from service.kafka_config import KafkaSettings
+from streaming.kafka_config import KafkaSettings
 from tests.unit.trainer_fakes import forecast_service
-from training import loan_stream
-from training.forecast.service import ForecastService
-from training.loan_stream import ForecastPublisher, LoansConsumer, record_forecast
+from training.forecast import stream as loan_stream
+from training.forecast.serving import ForecastService
+from training.forecast.stream import ForecastPublisher, LoansConsumer, record_forecast
 from training.metrics import TrainerMetrics
 
 

@@ -13,17 +13,17 @@ from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
+from classifier.mask_records import mask_raw
+from classifier.masking import ALL_ENTITIES
 from schemas.feedback import Feedback
 from schemas.outputs import DeadLetter, RoutedEvent, SourcePosition
-from service.mask_records import mask_raw
-from service.masking import ALL_ENTITIES
 from service.metrics import RouterMetrics
 from service.pipeline import BatchPolicy, process_batch
 from service.routing import InRecord
 from service.settings import RouterSettings
 from tests.pii_samples import surviving_card_runs
 from tests.unit.fakes import KeywordClassifier
-from training.feedback_store import FeedbackStore
+from training.feedback.store import FeedbackStore
 
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
 POLICY = BatchPolicy(topic_prefix="routed.", dlq_topic="tickets.dlq", max_message_bytes=10_000)
@@ -166,12 +166,12 @@ def test_feedback_store_only_ever_holds_masked_text(tmp_path: Path) -> None:
 
 
 def test_a_record_masking_cannot_handle_is_dead_lettered_without_its_value(monkeypatch: pytest.MonkeyPatch) -> None:
-    import service.mask_records
+    import classifier.mask_records
 
     def broken(value: bytes, entities: frozenset[str] = ALL_ENTITIES) -> object:
         raise RuntimeError("unexpected")
 
-    monkeypatch.setattr(service.mask_records, "mask_raw", broken)
+    monkeypatch.setattr(classifier.mask_records, "mask_raw", broken)
     result, _ = _batch(b"{ card 4111111111111111")
     letter = DeadLetter.model_validate_json(result.outgoing[0].value)
     assert letter.masked and letter.raw == "" and letter.reason == "invalid_json" and _clear(result.outgoing[0].value)

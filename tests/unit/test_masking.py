@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from service.masking import ALL_ENTITIES, ENTITIES, PHONE_CHECKS, TAG_PATTERN, mask_text
-from service.pii_checks import aba_valid, iban_valid, luhn_valid
-from service.textclean import tokens
+from classifier.masking import ALL_ENTITIES, ENTITIES, PHONE_CHECKS, TAG_PATTERN, mask_text
+from classifier.pii_checks import aba_valid, iban_valid, luhn_valid
+from classifier.textclean import tokens
 from tests.pii_samples import (
     GENERATORS,
     card_layout,
@@ -121,7 +121,7 @@ def test_entity_list_selects_detectors_but_cards_are_always_masked() -> None:
 
 
 def test_json_escapes_are_left_to_the_record_layer() -> None:
-    # mask_text sees text; service.mask_records writes out JSON escapes before masking raw values.
+    # mask_text sees text; classifier.mask_records writes out JSON escapes before masking raw values.
     assert mask_text(r"\u0034111111111111111").text == r"\u0034111111111111111"
 
 

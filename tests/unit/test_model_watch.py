@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
-from service.errors import ModelLoadError
+from classifier.prediction import Classifier
+from core.errors import ModelLoadError
 from service.metrics import RouterMetrics
 from service.model_watch import ModelWatcher
-from service.prediction import Classifier
 from tests.unit.fakes import KeywordClassifier
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from service.registry import ModelRegistry
+from classifier.registry import ModelRegistry
 from tests.unit.trainer_fakes import BASE_RULES, write_bundle
 from training.cli import main
 

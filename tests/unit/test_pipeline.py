@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from classifier.prediction import Prediction, Scored
+from core.errors import ClassifierError
 from schemas.decisions import CurvePoint, DecisionCurves, DepartmentCurve, SegmentCurves
 from schemas.outputs import DeadLetter, RoutedEvent
 from service import pipeline
 from service.decisions import DecisionRules
-from service.errors import ClassifierError
 from service.pipeline import BatchPolicy, process_batch
-from service.prediction import Prediction, Scored
 from service.priority import PriorityMap
 from service.routing import InRecord, decide
 from tests.unit.fakes import KeywordClassifier

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.errors import ConfigError
+from core.errors import ConfigError
 from service.priority import DEFAULT_PRIORITY_FILE, MAX_FILE_BYTES, PriorityMap, load_priorities, parse_priorities
 
 ISSUE_URGENT = {

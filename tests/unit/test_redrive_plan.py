@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.errors import ConfigError
 from schemas.outputs import DeadLetter, SourcePosition, Truncation
 from service.commands.redrive import default_group, parse_instant
-from service.errors import ConfigError
 from service.redrive_plan import REDRIVE_SOURCE_HEADER, Selection, Tally, plan, redrive_count
 from service.routing import REDRIVE_COUNT_HEADER, InRecord
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
+from classifier.registry import ModelRegistry
 from schemas.feedback import Feedback
 from schemas.manifest import ModelManifest
-from service.registry import ModelRegistry
 from tests.unit.trainer_fakes import BASE_RULES, VALIDATION, RuleClassifier, RuleTrainer, write_bundle
 from training.catalog import describe_registry, rejected_root, staging_root
-from training.feedback_store import FeedbackStore
+from training.feedback.store import FeedbackStore
 from training.metrics import TrainerMetrics
 from training.promotion import is_held_back
 from training.refresh import Refresher, RefreshPolicy, split_corrections
@@ -148,7 +148,7 @@ def test_empty_registry_promotes_the_first_model(tmp_path: Path, store: Feedback
 
 
 def test_split_is_by_ticket_hash() -> None:
-    from training.feedback_store import Correction
+    from training.feedback.store import Correction
 
     items = [Correction(f"t{i}", "x", "loans") for i in range(100)]
     train, held = split_corrections(items, 0.2)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from training import service
+from training import assembly
 from training.cli import main
 
 
@@ -31,7 +31,7 @@ def test_refresh_command(
         seen["registry"] = settings.registry
         return FakeRefresher(promoted)
 
-    monkeypatch.setattr(service, "default_refresher", fake)
+    monkeypatch.setattr(assembly, "default_refresher", fake)
     argv = ["refresh", "--registry", str(tmp_path / "reg"), "--feedback-store", str(tmp_path / "fb.sqlite3")]
     assert main(argv) == code
     assert json.loads(capsys.readouterr().out) == {"promoted": promoted, "reason": "test", "refresh_id": "cli"}

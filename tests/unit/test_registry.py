@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from service.errors import ModelLoadError
-from service.registry import ModelRegistry
+from classifier.registry import ModelRegistry
+from core.errors import ModelLoadError
 
 
 def _add(registry: ModelRegistry, version: str) -> None:

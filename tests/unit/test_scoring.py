@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from service.prediction import Prediction
+from classifier.prediction import Prediction
 from training.scoring import EvalSet, accuracy, macro_f1, routed_departments, score
 
 

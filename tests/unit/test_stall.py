@@ -17,7 +17,7 @@ from service.metrics import RouterMetrics
 from service.router import Router
 from service.routing import InRecord, OutRecord
 from service.settings import RouterSettings
-from service.stall import StallDetector
+from streaming.stall import StallDetector
 from tests.unit.fakes import KeywordClassifier
 
 

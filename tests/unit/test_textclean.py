@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.textclean import (
+from classifier.textclean import (
     CLEANING_VERSION,
     DATE,
     EMOJI,

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from service.bundle import verify_model_file
-from service.cli_base import build_parser, run
-from service.errors import DataError, ModelLoadError
-from service.textfiles import atomic_output, csv_rows
+from classifier.bundle import verify_model_file
+from core.cli import build_parser, run
+from core.errors import DataError, ModelLoadError
+from core.textfiles import atomic_output, csv_rows
 from tests.unit.trainer_fakes import BASE_RULES, write_bundle
 
 

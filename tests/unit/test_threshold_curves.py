@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from service.label_space import LabelSpace
+from classifier.label_space import LabelSpace
 from service.policy import NEVER, PrecisionPolicy
-from training.threshold_curves import MIN_EXAMPLES, curve, decision_curves
+from training.classifier.threshold_curves import MIN_EXAMPLES, curve, decision_curves
 
 
 def _by_target(points: list, target: float):  # type: ignore[no-untyped-def]

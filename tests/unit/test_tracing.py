@@ -15,7 +15,7 @@ from opentelemetry.sdk.trace.export import ConsoleSpanExporter
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import StatusCode
 
-from service.errors import ConfigError
+from core.errors import ConfigError
 from service.pipeline import BatchPolicy, process_batch
 from service.settings import RouterSettings
 from service.tracing import RouterTracing, TracedClients, configured_exporter, context_of

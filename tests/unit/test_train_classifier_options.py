@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from service.cli_base import build_parser
-from training.classifier_model import TINY, ModelConfig
+from core.cli import build_parser
+from training.classifier.model import TINY, ModelConfig
 from training.commands.train_classifier import _config
 
 

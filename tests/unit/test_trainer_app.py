@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
-from service.registry import ModelRegistry
+from classifier.registry import ModelRegistry
 from tests.unit.trainer_fakes import BASE_RULES, forecast_service, write_bundle
-from training.app import TrainerApi, create_app
-from training.forecast.service import ForecastService
+from training.api import TrainerApi, create_app
+from training.forecast.serving import ForecastService
 from training.jobs import Job, JobRunner
 from training.metrics import TrainerMetrics
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.unit.forecast_fakes import weekly_series, write_fake_bundle
 from tests.unit.test_trainer_app import Harness
-from training.forecast.service import ForecastService
+from training.forecast.serving import ForecastService
 
 
 def _documented(spec: dict[str, Any], method: str, path: str, response: httpx.Response) -> dict[str, Any]:

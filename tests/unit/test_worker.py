@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from service.worker import BackgroundWorker
+from streaming.worker import BackgroundWorker
 
 
 class Dies(BackgroundWorker):

@@ -7,12 +7,12 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from classifier.prediction import Prediction
 from schemas.common import utc_now
 from schemas.manifest import ModelManifest
-from service.prediction import Prediction
 from tests.unit.forecast_fakes import weekly_series, write_fake_bundle
-from training.feedback_store import Correction
-from training.forecast.service import ForecastService
+from training.feedback.store import Correction
+from training.forecast.serving import ForecastService
 from training.scoring import EvalSet
 
 VALIDATION = EvalSet(

@@ -28,7 +28,7 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from training.recalibrate import recalibrate
+    from training.classifier.recalibrate import recalibrate
 
     registry, out_dir, version = bundle_location(args)
     manifest = recalibrate(args.model, out_dir, version, load_data(args))

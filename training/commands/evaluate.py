@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from service.cli_base import unit_interval
+from core.cli import unit_interval
 
 
 def register(subparsers: Any) -> None:
@@ -31,11 +31,11 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from service.bundle import load_bundle
-    from service.errors import DataError
-    from service.paths import default_classifier_registry
-    from service.registry import ModelRegistry
-    from training.classifier_data import read_csv
+    from classifier.bundle import load_bundle
+    from classifier.registry import ModelRegistry
+    from core.errors import DataError
+    from core.paths import default_classifier_registry
+    from training.classifier.data import read_csv
     from training.evaluation import evaluate_rows
 
     rows = read_csv(args.input, [args.text_column, args.label_column])  # a bad file fails before the model loads

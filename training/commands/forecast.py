@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from service.cli_base import bounded_int, positive_int
-from service.errors import ConfigError
+from core.cli import bounded_int, positive_int
+from core.errors import ConfigError
 
 if TYPE_CHECKING:
     from training.forecast.lstm import LstmConfig
@@ -142,8 +142,8 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from service.textfiles import atomic_output
-    from training.forecast.service import ForecastService
+    from core.textfiles import atomic_output
+    from training.forecast.serving import ForecastService
 
     with atomic_output(args.output) as handle:
         points = ForecastService.from_directory(args.model).forecast(args.days)

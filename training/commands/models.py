@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from service.cli_base import positive_int
-from service.registry import ModelRegistry
+from classifier.registry import ModelRegistry
+from core.cli import positive_int
 from training.catalog import describe_registry
 
 

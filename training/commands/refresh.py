@@ -26,10 +26,10 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from training.assembly import default_refresher
     from training.commands.serve import load_settings
-    from training.feedback_store import FeedbackStore
+    from training.feedback.store import FeedbackStore
     from training.metrics import TrainerMetrics
-    from training.service import default_refresher
 
     settings = load_settings(args)
     with FeedbackStore(settings.feedback_store) as store:

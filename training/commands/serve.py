@@ -12,8 +12,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from core.errors import ConfigError
 from schemas.common import describe_validation_error
-from service.errors import ConfigError
 from training.settings import ENV_PREFIX, TrainerSettings
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def register(subparsers: Any) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings(args)
-    from training.service import TrainerService
+    from training.assembly import TrainerService
 
     service = TrainerService(settings)
     stopping = threading.Event()

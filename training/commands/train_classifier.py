@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from service.cli_base import bounded_float, bounded_int, positive_int
-from service.paths import PROJECT_ROOT, default_classifier_registry, default_data_dir
+from core.cli import bounded_float, bounded_int, positive_int
+from core.paths import PROJECT_ROOT, default_classifier_registry, default_data_dir
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> Any:
 
 def bundle_location(args: argparse.Namespace) -> tuple[Any, Path, str]:
     """``(registry, bundle folder, version)`` the output options name."""
-    from service.registry import ModelRegistry, check_version_name
+    from classifier.registry import ModelRegistry, check_version_name
 
     registry = ModelRegistry(args.registry or default_classifier_registry())
     if args.out is not None:
@@ -91,7 +91,7 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> Any:
 
 def load_data(args: argparse.Namespace) -> Any:
     """The labelled texts the data options name."""
-    from training.classifier_data import load_labelled_csv, load_production
+    from training.classifier.data import load_labelled_csv, load_production
 
     if args.train is not None:
         return load_labelled_csv(args.train, args.text_column, args.label_column, args.routing, args.department_column)
@@ -99,7 +99,7 @@ def load_data(args: argparse.Namespace) -> Any:
 
 
 def _config(args: argparse.Namespace) -> Any:
-    from training.classifier_model import TINY, ModelConfig
+    from training.classifier.model import TINY, ModelConfig
 
     base = TINY if args.tiny else ModelConfig()
     return base.with_overrides(
@@ -119,9 +119,9 @@ def _config(args: argparse.Namespace) -> Any:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from training.classifier_bundle import write_bundle
-    from training.classifier_data import stratified_split
-    from training.classifier_train import train_model
+    from training.classifier.data import stratified_split
+    from training.classifier.export import write_bundle
+    from training.classifier.train import train_model
 
     config = _config(args)
     data = load_data(args)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from service.errors import DataError
+from core.errors import DataError
 from training.forecast.rolling import BANDS, band_of, scored_bands
 
 MIN_RESIDUALS = 20

@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 
-from service.errors import DataError
+from core.errors import DataError
 from training.forecast.models import Forecaster, Recipe
 from training.forecast.series import DailySeries
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 from pydantic import ValidationError
 
+from core.errors import ModelLoadError, describe_exception
 from schemas.common import describe_validation_error
 from schemas.forecast import ForecastManifest
-from service.errors import ModelLoadError, describe_exception
 from training.forecast.adaptive import AdaptiveIntervals
 from training.forecast.baselines import baseline_by_name
 from training.forecast.combination import CombinationForecaster

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from service.errors import DataError
+from core.errors import DataError
 from training.forecast.calendar import BUSINESS_DAY, calendar_features
 from training.forecast.metrics import mae, mase_scale
 from training.forecast.models import Forecaster

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.exceptions import RequestValidationError
 
 from schemas.loans import ForecastEvent
-from training.forecast.service import ForecastService
+from training.forecast.serving import ForecastService
 
 DEFAULT_DAYS = 14
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from service.errors import ModelLoadError
+from core.errors import ModelLoadError
 from training.forecast.calendar import BUSINESS_DAY
 from training.forecast.series import DailySeries
 from training.forecast.windows import (

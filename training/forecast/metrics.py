@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from service.errors import DataError
+from core.errors import DataError
 
 SEASON = 7
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from service.errors import DataError
+from core.errors import DataError
 from training.forecast.adaptive import AdaptiveIntervals, log_residuals
 from training.forecast.metrics import mase_scale
 from training.forecast.rolling import BANDS, band_of

@@ -11,8 +11,8 @@ from typing import Literal
 
 import numpy as np
 
-from service.errors import DataError
-from service.textfiles import csv_rows
+from core.errors import DataError
+from core.textfiles import csv_rows
 
 ValueKind = Literal["amount", "count"]
 VALUE_KINDS: tuple[ValueKind, ...] = ("amount", "count")

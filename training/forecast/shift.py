@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from service.errors import DataError
+from core.errors import DataError
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from core.errors import DataError
+from core.paths import default_data_dir
 from schemas.common import utc_now
 from schemas.forecast import (
     Evaluation,
@@ -23,8 +25,6 @@ from schemas.forecast import (
     SeriesInfo,
 )
 from schemas.manifest import DataFile
-from service.errors import DataError
-from service.paths import default_data_dir
 from training.forecast.baselines import baseline_by_name, baseline_recipes
 from training.forecast.bundle import PLOT_FILE, SERIES_FILE, write_manifest, write_series
 from training.forecast.combination import CombinationForecaster

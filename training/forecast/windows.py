@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from service.errors import DataError
+from core.errors import DataError
 from training.forecast.baselines import HoltWinters
 from training.forecast.calendar import N_FEATURES, calendar_features
 from training.forecast.series import DailySeries

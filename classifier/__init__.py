@@ -1,0 +1,1 @@
+"""The classifier artefact both sides share: text cleaning, masking, Keras layers, label space, bundles, registry."""

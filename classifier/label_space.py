@@ -1,0 +1,63 @@
+"""From label probabilities to department predictions: plain numpy, no TensorFlow, shared by serving and training."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from classifier.prediction import Prediction, Scored
+from core.errors import UnroutableLabelError
+from schemas.common import DEPARTMENTS, TRIAGE
+
+Probabilities = npt.NDArray[np.float32]
+
+
+class LabelSpace:
+    """The model's labels, in output order, and the department each one routes to.
+
+    A department's probability is the sum of its labels' probabilities (a complaint about a credit card
+    may spread over several card labels); the predicted label is the most likely label of the predicted
+    department, and ``confidence`` is that department's probability, the number the triage threshold
+    is compared with.
+    """
+
+    def __init__(self, labels: Sequence[str], label_to_department: Mapping[str, str]) -> None:
+        unknown = sorted({label_to_department.get(label, "?") for label in labels} - set(DEPARTMENTS))
+        if unknown:
+            raise UnroutableLabelError(f"labels route to unknown department(s) {unknown}")
+        self.labels: tuple[str, ...] = tuple(labels)
+        used = {label_to_department[label] for label in labels}
+        self.departments: tuple[str, ...] = tuple(d for d in DEPARTMENTS if d in used)
+        index = {d: j for j, d in enumerate(self.departments)}
+        self.matrix = np.zeros((len(self.labels), len(self.departments)), dtype=np.float32)
+        for i, label in enumerate(self.labels):
+            self.matrix[i, index[label_to_department[label]]] = 1.0
+
+    def department_probabilities(self, probs: Probabilities) -> Probabilities:
+        """``(n, departments)`` probabilities from ``(n, labels)`` ones."""
+        return np.asarray(probs @ self.matrix, dtype=np.float32)
+
+    def predictions(self, probs: Probabilities, alternatives: int = 3) -> list[Prediction]:
+        """One :class:`Prediction` per row: best department, its best label, then the next departments."""
+        if probs.ndim != 2 or probs.shape[1] != len(self.labels):
+            raise UnroutableLabelError(f"model output has shape {probs.shape}; expected (n, {len(self.labels)})")
+        dept = self.department_probabilities(probs)
+        # Best label of every department: argmax over the department's own labels (others masked to -1,
+        # so a department with probability 0 still names one of its labels).
+        best_label = np.argmax(np.where(self.matrix[None, :, :] > 0, probs[:, :, None], -1.0), axis=1)
+        order = np.argsort(-dept, axis=1, kind="stable")[:, : alternatives + 1]
+        # Plain Python lists from here: indexing numpy arrays one element at a time is slow.
+        labels, departments = self.labels, self.departments
+        out = []
+        for row_order, row_best, row_dept in zip(order.tolist(), best_label.tolist(), dept.tolist(), strict=True):
+            scored = [Scored(labels[row_best[j]], departments[j], row_dept[j]) for j in row_order]
+            top = scored[0]
+            out.append(Prediction(top.label, top.department, top.confidence, tuple(scored[1:])))
+        return out
+
+
+def route(department: str, confidence: float, threshold: float) -> str:
+    """The department a message goes to: low confidence goes to triage (as the router decides)."""
+    return TRIAGE if confidence < threshold else department

@@ -1,0 +1,1 @@
+"""Kafka for every process: settings and clients, topics, the consume loop, background workers, the embedded broker."""

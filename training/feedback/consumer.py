@@ -1,0 +1,160 @@
+"""The feedback loop: poll ``tickets.feedback`` in a consumer group → validate → store → commit."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from kafka import KafkaConsumer
+from kafka.errors import CommitFailedError, KafkaError, RebalanceInProgressError
+from pydantic import ValidationError
+
+from schemas.common import utc_now, validation_error_fields
+from schemas.feedback import Feedback
+from streaming.kafka_config import KafkaSettings, consumer_kwargs
+from streaming.worker import BackgroundWorker
+from training.feedback.routed_fetch import fetch_routed_texts
+from training.feedback.store import FeedbackStore, PendingText, StoreOutcome
+from training.metrics import TrainerMetrics
+
+logger = logging.getLogger(__name__)
+
+Fetcher = Callable[[Sequence[PendingText]], dict[str, str]]
+STALL_AFTER_S = 120.0
+RETRY_PENDING_S = 30.0
+PENDING = "pending"
+
+
+def store_record(store: FeedbackStore, metrics: TrainerMetrics, record: Any) -> str:
+    """Validate one Kafka record and store it; returns the outcome.
+
+    ``invalid`` (refused by the contract), ``internal_error`` (handling it raised: refused, logged, counted),
+    ``pending`` or a store outcome. Only an error of the store itself (``sqlite3.Error``) propagates: the
+    batch is then read again once the store is back.
+    """
+    where = (record.topic, record.partition, record.offset)
+    try:
+        feedback = Feedback.model_validate_json(record.value or b"")
+        outcome = store.add(feedback, utc_now())
+    except ValidationError as exc:
+        metrics.corrections.labels(outcome="invalid").inc()
+        logger.warning("invalid correction at %s[%d]@%d: %s", *where, validation_error_fields(exc))
+        return "invalid"
+    except sqlite3.Error:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the per-record policy: one correction never stops the consumer
+        metrics.corrections.labels(outcome="internal_error").inc()
+        logger.error("correction at %s[%d]@%d refused: %s while handling it", *where, type(exc).__name__)
+        return "internal_error"
+    metrics.corrections.labels(outcome=outcome.value).inc()
+    if outcome is not StoreOutcome.STALE and feedback.text is None:
+        logger.info("correction %s stored; its text will be read from the routed event", feedback.ticket_id)
+        return PENDING
+    return outcome.value
+
+
+class FeedbackConsumer(BackgroundWorker):
+    """Runs in a thread until :meth:`stop`; offsets are committed only after the corrections are in the store."""
+
+    name = "feedback-consumer"
+
+    def __init__(
+        self,
+        kafka: KafkaSettings,
+        topic: str,
+        group_id: str,
+        store: FeedbackStore,
+        metrics: TrainerMetrics,
+        fetch_timeout_s: float = 5.0,
+        fetcher: Fetcher | None = None,
+    ) -> None:
+        super().__init__()
+        self._kafka = kafka
+        self._topic = topic
+        self._group_id = group_id
+        self._store = store
+        self._metrics = metrics
+        self._fetch_timeout_s = fetch_timeout_s
+        self._fetch = fetcher or (lambda wanted: fetch_routed_texts(kafka, wanted, fetch_timeout_s))
+        self._consumer: Any = None
+        self._last_beat = time.monotonic()
+        self._next_resolve = 0.0
+        self.connected = False
+
+    def alive(self) -> bool:
+        """False when the loop has not turned for a long time."""
+        return time.monotonic() - self._last_beat < STALL_AFTER_S
+
+    def ready(self) -> bool:
+        """Connected to the broker and subscribed."""
+        return self.connected
+
+    def run(self) -> None:
+        """Connect (with backoff), consume until stopped, reconnect after broker errors."""
+        backoff = 0.5
+        while not self._stop.is_set():
+            try:
+                self._consumer = KafkaConsumer(
+                    self._topic,
+                    **consumer_kwargs(self._kafka, self._group_id, max_poll_records=500, reconnect_backoff_max_ms=2000),
+                )
+                self.connected = True
+                backoff = 0.5
+                logger.info("reading corrections from %s as group %s", self._topic, self._group_id)
+                self._consume()
+            except KafkaError as exc:
+                logger.warning("feedback consumer: %s: %s; reconnecting in %.1fs", type(exc).__name__, exc, backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+            except sqlite3.Error as exc:
+                # Nothing was committed for the batch that failed: it is read again after the pause.
+                logger.error("feedback store error (%s); retrying in %.1fs", exc, backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 30.0)
+            finally:
+                self.connected = False
+                consumer, self._consumer = self._consumer, None
+                if consumer is not None:
+                    consumer.close()
+        logger.info("feedback consumer stopped")
+
+    def _consume(self) -> None:
+        while not self._stop.is_set():
+            self._last_beat = time.monotonic()
+            polled = self._consumer.poll(timeout_ms=500)
+            records = [r for batch in polled.values() for r in batch]
+            fresh_references = False
+            if records:
+                for record in records:
+                    fresh_references |= store_record(self._store, self._metrics, record) == PENDING
+                self._commit()
+            # Fresh references are read at once; ones that failed are retried now and then, not every poll.
+            if fresh_references or time.monotonic() >= self._next_resolve:
+                self._next_resolve = time.monotonic() + RETRY_PENDING_S
+                try:
+                    self.resolve_pending()
+                except (KafkaError, sqlite3.Error):
+                    raise
+                except Exception as exc:  # noqa: BLE001 - texts stay pending and are tried again later
+                    logger.error("reading referenced routed events failed: %s", type(exc).__name__)
+
+    def _commit(self) -> None:
+        try:
+            self._consumer.commit()
+        except (CommitFailedError, RebalanceInProgressError) as exc:
+            # The batch will be read again; storing it twice is harmless (same correction → stale).
+            logger.warning("feedback commit failed (%s); the batch will be re-read", type(exc).__name__)
+
+    def resolve_pending(self) -> int:
+        """Read the text of corrections that only reference a routed event; returns how many were resolved."""
+        pending = self._store.pending_texts()
+        if not pending:
+            return 0
+        found = self._fetch(pending)
+        self._store.resolve_texts(found, [p.ticket_id for p in pending if p.ticket_id not in found])
+        if found:
+            logger.info("read the text of %d referenced routed events", len(found))
+        return len(found)
