@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from kafka import KafkaConsumer
-from kafka.errors import KafkaError
 from sqlalchemy.exc import DBAPIError
 
 from console.metrics import ConsoleMetrics
@@ -15,7 +14,7 @@ from console.settings import ConsoleSettings
 from console.store import Incoming, WorkStore, is_connection_error
 from schemas.common import utc_now
 from schemas.outputs import SourcePosition
-from streaming.consume_loop import ConsumeLoop
+from streaming.consume_loop import ConsumeLoop, broker_outage
 from streaming.group_reader import TopicReader
 from streaming.kafka_config import consumer_kwargs
 from streaming.worker import BackgroundWorker
@@ -60,7 +59,7 @@ class TriageConsumer(BackgroundWorker):
             self._connect,
             self._consume,
             # Nothing of the batch was committed: it is read again once the broker or the database is back.
-            is_outage=_is_outage,
+            outage=_outage,
             backoff_max_s=settings.reconnect_backoff_max_s,
             stop=self._stop,
             log=logger,
@@ -106,6 +105,8 @@ class TriageConsumer(BackgroundWorker):
         reader.commit()  # refused by a rebalance: the partition's next owner reads it again; the store ignores it
 
 
-def _is_outage(exc: Exception) -> bool:
+def _outage(exc: Exception) -> str | None:
     """A broker error, or a database that cannot be reached (any other database error ends the thread)."""
-    return isinstance(exc, KafkaError) or (isinstance(exc, DBAPIError) and is_connection_error(exc))
+    if isinstance(exc, DBAPIError) and is_connection_error(exc):
+        return f"work-item database unreachable ({type(exc).__name__})"  # its message may carry data: not logged
+    return broker_outage(exc)

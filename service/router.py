@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
 from kafka import TopicPartition
-from kafka.errors import KafkaError
 
 from core.errors import TicketRouterError
 from schemas.common import utc_now
@@ -18,7 +17,7 @@ from service.model_watch import ModelWatcher
 from service.pipeline import BatchPolicy, BatchResult, process_batch
 from service.routing import InRecord
 from service.settings import RouterSettings
-from streaming.consume_loop import LAG_INTERVAL_S, ConsumeLoop
+from streaming.consume_loop import LAG_INTERVAL_S, ConsumeLoop, broker_outage
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +40,7 @@ class Router:
             "router",
             self._connect,
             self._turn,
-            is_outage=self._outage,
+            outage=self._outage,
             backoff_max_s=settings.reconnect_backoff_max_s,
             stall_after_s=settings.stall_after_s,
             lag_interval_s=LAG_INTERVAL_S,
@@ -107,11 +106,11 @@ class Router:
         logger.info("connected to %s as group %s", self.settings.bootstrap_servers, self.settings.group_id)
         return clients
 
-    def _outage(self, exc: Exception) -> bool:
-        if isinstance(exc, KafkaError):
+    def _outage(self, exc: Exception) -> str | None:
+        described = broker_outage(exc)
+        if described is not None:
             self.metrics.broker_reconnects.inc()
-            return True
-        return False
+        return described
 
     def _turn(self, clients: RouterClients, records: list[InRecord]) -> None:
         self.watcher.swap_if_ready()  # between batches

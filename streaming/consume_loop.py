@@ -41,9 +41,10 @@ C = TypeVar("C", bound=Connection)
 R = TypeVar("R")
 
 
-def is_broker_error(exc: Exception) -> bool:
-    """The default outage: any ``KafkaError`` (broker away, fenced producer, coordinator moved...)."""
-    return isinstance(exc, KafkaError)
+def broker_outage(exc: Exception) -> str | None:
+    """The default outage: any ``KafkaError`` (broker away, fenced producer, coordinator moved...), described by
+    its message (which names its type and tells of brokers and timeouts, never of records); None otherwise."""
+    return f"Kafka error ({exc})" if isinstance(exc, KafkaError) else None
 
 
 class ConsumeLoop(Generic[C, R]):
@@ -51,7 +52,8 @@ class ConsumeLoop(Generic[C, R]):
 
     ``connect`` opens a connection (raising when the broker is away); ``handle(connection, records)`` is
     called after every poll, with records or without (its chance for periodic work). An exception for which
-    ``is_outage`` is True (default: any ``KafkaError``) closes the connection and reconnects after a backoff
+    ``outage`` returns a description (default: :func:`broker_outage`) is logged with it, closes the
+    connection and reconnects after a backoff
     of 0.5 s doubling up to ``backoff_max_s``; nothing was committed for the batch that failed, so it is read
     again. Any other exception closes the connection and ends :meth:`run`: the owner's policy decides.
     Every ``lag_interval_s`` the lag is measured: records waiting with none arriving for ``stall_after_s``
@@ -64,7 +66,7 @@ class ConsumeLoop(Generic[C, R]):
         connect: Callable[[], C],
         handle: Callable[[C, list[R]], None],
         *,
-        is_outage: Callable[[Exception], bool] = is_broker_error,
+        outage: Callable[[Exception], str | None] = broker_outage,
         backoff_max_s: float = 10.0,
         stall_after_s: float = STALL_AFTER_S,
         lag_interval_s: float = LAG_INTERVAL_S,
@@ -75,7 +77,7 @@ class ConsumeLoop(Generic[C, R]):
         self.name = name
         self._connect = connect
         self._handle = handle
-        self._is_outage = is_outage
+        self._outage = outage
         self._backoff_max_s = backoff_max_s
         self._lag_interval_s = lag_interval_s
         self._on_lag = on_lag
@@ -114,13 +116,11 @@ class ConsumeLoop(Generic[C, R]):
                 backoff = FIRST_BACKOFF_S
                 self._consume(connection)
             except Exception as exc:
-                if not self._is_outage(exc):
+                described = self._outage(exc)
+                if described is None:
                     raise
                 self.outages += 1
-                # Kafka's messages (which name their type) tell of brokers and timeouts; other errors' (a
-                # database's) may carry data: their type alone is logged.
-                what = str(exc) if isinstance(exc, KafkaError) else type(exc).__name__
-                self._log.warning("%s: %s; reconnecting in %.1fs", self.name, what, backoff)
+                self._log.warning("%s: %s; reconnecting in %.1fs", self.name, described, backoff)
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, self._backoff_max_s)
             finally:

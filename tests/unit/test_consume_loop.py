@@ -89,7 +89,7 @@ def test_backoff_doubles_to_its_maximum_and_restarts_after_a_connection(caplog: 
     assert turns == [1, 2] and loop.outages == 6
     assert [c.closed for c in connect.opened] == [1, 1], "every connection closed once"
     assert loop.connection is None
-    assert "test loop: KafkaConnectionError: no broker; reconnecting in 0.5s" in caplog.text
+    assert "test loop: Kafka error (KafkaConnectionError: no broker); reconnecting in 0.5s" in caplog.text
     assert "test loop stopped" in caplog.text
 
 
@@ -121,7 +121,13 @@ def test_a_stopped_loop_does_not_connect() -> None:
     assert connect.opened == []
 
 
-def test_an_outage_of_the_consumers_own_kind_reconnects_and_anything_else_ends_the_loop() -> None:
+def _store_outage(exc: Exception) -> str | None:
+    return f"store error ({type(exc).__name__})" if isinstance(exc, sqlite3.Error) else None
+
+
+def test_an_outage_of_the_consumers_own_kind_reconnects_and_anything_else_ends_the_loop(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     stop = InstantStop()
     first, second = FakeConnection([["a"]]), FakeConnection([["a"]])
     calls: list[str] = []
@@ -134,16 +140,18 @@ def test_an_outage_of_the_consumers_own_kind_reconnects_and_anything_else_ends_t
             raise sqlite3.OperationalError("database is locked")
         raise ZeroDivisionError("a bug")
 
-    loop = _loop(Connector([], [first, second]), handle, stop, is_outage=lambda e: isinstance(e, sqlite3.Error))
+    loop = _loop(Connector([], [first, second]), handle, stop, outage=_store_outage)
     with pytest.raises(ZeroDivisionError):
         loop.run()
     assert calls == ["handle", "handle"], "the batch is read again after the store came back"
     assert first.closed == second.closed == 1 and loop.outages == 1 and loop.connection is None
+    assert "test loop: store error (OperationalError); reconnecting in 0.5s" in caplog.text
+    assert "locked" not in caplog.text, "described by the consumer: a database's message may carry data"
 
 
 def test_a_kafka_error_is_no_outage_for_a_loop_that_says_so() -> None:
     connect = Connector([KafkaConnectionError("no broker")], [])
-    loop = _loop(connect, lambda conn, records: None, InstantStop(), is_outage=lambda e: False)
+    loop = _loop(connect, lambda conn, records: None, InstantStop(), outage=lambda e: None)
     with pytest.raises(KafkaConnectionError):
         loop.run()
 

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from schemas.common import utc_now, validation_error_fields
 from schemas.feedback import Feedback
-from streaming.consume_loop import ConsumeLoop
+from streaming.consume_loop import ConsumeLoop, broker_outage
 from streaming.group_reader import TopicReader
 from streaming.kafka_config import KafkaSettings, consumer_kwargs
 from streaming.worker import BackgroundWorker
@@ -85,8 +85,7 @@ class FeedbackConsumer(BackgroundWorker):
             "feedback consumer",
             self._connect,
             self._consume,
-            # A store error: nothing was committed for the batch that failed, it is read again after the pause.
-            is_outage=lambda exc: isinstance(exc, KafkaError | sqlite3.Error),
+            outage=_outage,
             stop=self._stop,
             log=logger,
         )
@@ -136,3 +135,11 @@ class FeedbackConsumer(BackgroundWorker):
         if found:
             logger.info("read the text of %d referenced routed events", len(found))
         return len(found)
+
+
+def _outage(exc: Exception) -> str | None:
+    """A broker error, or an error of the store: nothing was committed for the batch that failed, it is read
+    again after the pause."""
+    if isinstance(exc, sqlite3.Error):
+        return f"feedback store error ({type(exc).__name__})"
+    return broker_outage(exc)
