@@ -52,10 +52,10 @@ class ConsumeLoop(Generic[C, R]):
 
     ``connect`` opens a connection (raising when the broker is away); ``handle(connection, records)`` is
     called after every poll, with records or without (its chance for periodic work). An exception for which
-    ``outage`` returns a description (default: :func:`broker_outage`) is logged with it, closes the
-    connection and reconnects after a backoff
-    of 0.5 s doubling up to ``backoff_max_s``; nothing was committed for the batch that failed, so it is read
-    again. Any other exception closes the connection and ends :meth:`run`: the owner's policy decides.
+    ``outage`` returns a description (default: :func:`broker_outage`) is logged with it, closes the connection
+    and reconnects after a backoff of 0.5 s doubling up to ``backoff_max_s``; nothing was committed for the
+    batch that failed, so it is read again. Any other exception closes the connection and ends :meth:`run`:
+    the owner's policy decides.
     Every ``lag_interval_s`` the lag is measured: records waiting with none arriving for ``stall_after_s``
     is logged once as a stall (see :class:`StallDetector`) and ``on_lag`` receives each measure.
     """
