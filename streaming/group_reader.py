@@ -16,6 +16,9 @@ RETRIABLE_COMMIT_ERRORS = (CommitFailedError, RebalanceInProgressError)
 
 COORDINATOR_PROBE_MS = 1000
 """How long the loop waits for the group coordinator to answer its periodic check."""
+UNANSWERED_CHECKS = 2
+"""Checks in a row the coordinator leaves unanswered before the consumer is not ready (one slow answer on a
+loaded machine is not an outage)."""
 
 
 def flatten(polled: Mapping[Any, Iterable[Any]]) -> list[Any]:
@@ -33,7 +36,7 @@ class GroupMember:
     consumer: Any = None
     in_group = True
     """False for a consumer without a group (no coordinator to check)."""
-    _coordinator_answers = True
+    _unanswered = 0
 
     def lag(self) -> dict[TopicPartition, int]:
         """Records behind the high watermark per assigned partition (where both are known).
@@ -43,7 +46,8 @@ class GroupMember:
         consumer = self.consumer
         owned = consumer.assignment()
         if owned and self.in_group:
-            self._coordinator_answers = _coordinator_answers(consumer, next(iter(owned)))
+            answered = _coordinator_answers(consumer, next(iter(owned)))
+            self._unanswered = 0 if answered else self._unanswered + 1
         lags = {}
         for tp in owned:
             high = consumer.highwater(tp)
@@ -58,13 +62,13 @@ class GroupMember:
         return lags
 
     def assigned(self) -> bool:
-        """Whether partitions are assigned and the group coordinator answered the loop's last check.
+        """Whether partitions are assigned and the group coordinator answered one of the loop's last checks.
 
         kafka-python keeps the last assignment while the broker is away; the coordinator's silence tells.
         """
         consumer = self.consumer
         try:
-            return bool(consumer is not None and consumer.assignment()) and self._coordinator_answers
+            return bool(consumer is not None and consumer.assignment()) and self._unanswered < UNANSWERED_CHECKS
         except KafkaError:
             return False
 

@@ -228,7 +228,12 @@ def test_a_reader_flattens_polls_measures_lag_and_notices_a_silent_coordinator()
     consumer.answers = False
     assert reader.assigned(), "known from the last check only: the HTTP thread never touches the network"
     reader.lag()
+    assert reader.assigned(), "one slow answer is not an outage"
+    reader.lag()
     assert not reader.assigned()
+    consumer.answers = True
+    reader.lag()
+    assert reader.assigned()
     assert reader.commit() and consumer.commits == 1
     consumer.commit_error = CommitFailedError("rebalanced")
     assert not reader.commit(), "a rebalance refuses the commit: the batch is read again, the loop goes on"
