@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from classifier.calibration import apply_temperature
 from classifier.label_space import LabelSpace, Probabilities
 from classifier.prediction import MAX_ALTERNATIVES, Prediction
+from classifier.registry import MANIFEST
 from classifier.textclean import CLEANING_VERSION, clean_texts
 from core.errors import ModelLoadError, TicketRouterError, describe_exception
 from core.hashing import sha256_file
@@ -23,7 +24,6 @@ from service.explain import LinearExplainer
 
 logger = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
 BATCH_SIZE = 256
 
 
