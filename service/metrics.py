@@ -95,7 +95,7 @@ class RouterMetrics:
         )
         self.commits = Counter(
             "batch_commits",
-            "Batch commit outcomes (committed, aborted, failed).",
+            "Batch commit outcomes (committed, aborted).",
             ["outcome"],
             namespace=ns,
             registry=registry,
