@@ -209,6 +209,11 @@ class ModelRegistry:
         }
 
 
+def write_manifest(folder: Path, manifest: ModelManifest) -> None:
+    """Write the manifest of the bundle folder ``folder`` atomically (readers see the old file or the new one)."""
+    _write_atomically(folder / MANIFEST, manifest.model_dump_json(indent=2) + "\n")
+
+
 def load_classifier(path: Path) -> Classifier:
     """The bundle folder ``path``, read and verified by :func:`classifier.bundle.load_bundle` (TensorFlow and the
     text cleaning are imported on the first load, not when a command starts)."""

@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from classifier.prediction import Classifier
-from classifier.registry import MANIFEST, ModelRegistry
+from classifier.registry import MANIFEST, ModelRegistry, write_manifest
 from core.errors import ModelLoadError
 from schemas.common import utc_now
 from schemas.manifest import ModelManifest, PromotionDecision
 from training.classifier.evaluate import EvalSet, score
-from training.classifier.export import write_manifest
 from training.feedback.store import Correction, FeedbackStore
 from training.metrics import TrainerMetrics
 from training.promotion import Scores, decide_promotion, is_held_back

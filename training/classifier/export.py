@@ -10,11 +10,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from classifier.bundle import load_bundle
-from classifier.registry import MANIFEST
+from classifier.registry import write_manifest
 from classifier.textclean import CLEANING_VERSION, MAX_CHARS
 from core.errors import ConfigError
 from core.hashing import sha256_file
-from core.textfiles import atomic_output
 from schemas.common import DEPARTMENTS
 from schemas.manifest import VERSION_PATTERN, DataFile, ModelManifest
 from training.classifier.data import VALIDATION_FRACTION, LabelledTexts
@@ -131,9 +130,3 @@ def _write_into(
     )
     write_manifest(folder, manifest)
     return manifest
-
-
-def write_manifest(folder: Path, manifest: ModelManifest) -> None:
-    """Write the manifest of the bundle folder ``folder``, whole or not at all."""
-    with atomic_output(folder / MANIFEST) as handle:
-        handle.write(manifest.model_dump_json(indent=2) + "\n")

@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from classifier.bundle import load_bundle
+from classifier.registry import write_manifest
 from core.errors import DataError
 from schemas.manifest import ModelManifest
 from training.classifier.data import SEED, VALIDATION_FRACTION, LabelledTexts, stratified_split
 from training.classifier.evaluate import THRESHOLD_RULE, evaluate_on_validation
-from training.classifier.export import plot_validation, write_atomically, write_manifest
+from training.classifier.export import plot_validation, write_atomically
 from training.classifier.report import CURVES_PNG, REPORT, write_report
 
 logger = logging.getLogger(__name__)
