@@ -34,7 +34,7 @@ from training.classifier.data import (  # noqa: E402
     load_production,
     stratified_split,
 )
-from training.classifier.evaluate import choose_threshold, routed, source_metrics  # noqa: E402
+from training.classifier.evaluate import choose_threshold, source_metrics  # noqa: E402
 
 TARGETS = {
     "cfpb.macro_f1": 0.65,
@@ -71,7 +71,7 @@ def flat(by_source: dict[str, dict[str, Any]]) -> dict[str, float]:
 def scored(space: LabelSpace, probs: Any, val: LabelledTexts) -> dict[str, Any]:
     """The triage threshold chosen by the bundle's rule on ``val`` and the headline numbers with it."""
     threshold = choose_threshold(space, probs, val.departments)
-    by_source = source_metrics(val.departments, routed(space, probs, threshold), val.sources)
+    by_source = source_metrics(val.departments, space.routed(probs, threshold), val.sources)
     return {"threshold": threshold, **flat(by_source)}
 
 
@@ -92,7 +92,7 @@ def bilstm_production(bundle: BundleClassifier, val: LabelledTexts) -> dict[str,
     from training.classifier.model import branches
 
     probs = bundle.probabilities(val.texts)
-    by_source = source_metrics(val.departments, routed(bundle.space, probs, bundle.triage_threshold), val.sources)
+    by_source = source_metrics(val.departments, bundle.space.routed(probs, bundle.triage_threshold), val.sources)
     training = bundle.manifest.training
     result: dict[str, Any] = {
         "version": bundle.version,
@@ -110,7 +110,7 @@ def bilstm_production(bundle: BundleClassifier, val: LabelledTexts) -> dict[str,
 
 def generic_intents(data_dir: Path) -> dict[str, Any]:
     """Banking77's 77 intents: the generic trainer's Bi-LSTM and the anchor on that file's own split."""
-    from training.classifier.export import evaluate_on_validation
+    from training.classifier.evaluate import evaluate_on_validation
     from training.classifier.model import ModelConfig, branches
     from training.classifier.train import train_model
 

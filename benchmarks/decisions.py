@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from classifier.bundle import BundleClassifier, load_bundle  # noqa: E402
 from classifier.calibration import apply_temperature  # noqa: E402
-from classifier.label_space import LabelSpace, Probabilities  # noqa: E402
+from classifier.label_space import LabelSpace, Probabilities, triage_rule  # noqa: E402
 from classifier.registry import ModelRegistry  # noqa: E402
 from classifier.textclean import clean_texts  # noqa: E402
 from core.paths import default_classifier_registry, default_data_dir  # noqa: E402
@@ -72,10 +73,15 @@ def predict_all(space: LabelSpace, probs: Probabilities) -> Predicted:
 
 
 def route(predicted: Predicted, thresholds: Sequence[dict[str, float]]) -> Routed:
-    """Whether each prediction clears its threshold (out-of-scope predictions never do)."""
+    """Whether each prediction clears its threshold by the router's triage rule (out-of-scope predictions never do)."""
     department, confidence, label = predicted
-    limit = np.asarray([t.get(d, np.inf) for t, d in zip(thresholds, department, strict=True)])
-    auto = (department != TRIAGE) & (confidence >= limit)
+    auto = np.asarray(
+        [
+            triage_rule(d, c, t.get(d, math.inf))[1] == "confident"
+            for d, c, t in zip(department.tolist(), confidence.tolist(), thresholds, strict=True)
+        ],
+        dtype=bool,
+    )
     return Routed(department, auto, label, confidence)
 
 

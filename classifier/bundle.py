@@ -15,6 +15,7 @@ from classifier.explain import LinearExplainer
 from classifier.label_space import LabelSpace, Probabilities
 from classifier.prediction import MAX_ALTERNATIVES, Prediction
 from classifier.prediction import smoke_test as check_predictions
+from classifier.registry import MANIFEST
 from classifier.textclean import CLEANING_VERSION, clean_texts
 from core.errors import ModelLoadError, TicketRouterError, describe_exception
 from core.hashing import sha256_file
@@ -24,7 +25,6 @@ from schemas.manifest import ModelManifest
 
 logger = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
 BATCH_SIZE = 256
 
 

@@ -53,9 +53,10 @@ def char_wb_ngrams(tokens: Any, widths: tuple[int, ...]) -> tuple[Any, Any]:
 class TfidfLogisticRegression(keras.layers.Layer):  # type: ignore[misc]  # keras is untyped
     """A multinomial logistic regression over TF-IDF word and character n-grams: raw strings in, softmax out.
 
-    It computes exactly scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` features (word 1-2-grams and
-    ``char_wb`` n-grams, each block L2-normalised) and applies a fitted ``LogisticRegression``'s
-    coefficients (stored as float16) to them, with sparse arithmetic: nothing of vocabulary width per text.
+    It computes exactly scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` features (word and ``char_wb``
+    n-grams of the widths the fitted vectorizers used, each block L2-normalised) and applies a fitted
+    ``LogisticRegression``'s coefficients (stored as float16) to them, with sparse arithmetic: nothing of
+    vocabulary width per text.
     Only the first ``max_tokens`` tokens of a text are read (a narrative's n-grams would cost more than the
     Bi-LSTM; the start of a complaint says what it is about).
     """
@@ -65,9 +66,9 @@ class TfidfLogisticRegression(keras.layers.Layer):  # type: ignore[misc]  # kera
         word_vocabulary: list[str],
         char_vocabulary: list[str],
         n_labels: int,
-        word_widths: tuple[int, ...] = (1, 2),
-        char_widths: tuple[int, ...] = (2, 3, 4, 5),
-        max_tokens: int = 50,
+        word_widths: tuple[int, ...],
+        char_widths: tuple[int, ...],
+        max_tokens: int,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)

@@ -10,6 +10,7 @@ import numpy.typing as npt
 from classifier.prediction import Prediction, Scored
 from core.errors import UnroutableLabelError
 from schemas.common import DEPARTMENTS, TRIAGE
+from schemas.outputs import RouteReason
 
 Probabilities = npt.NDArray[np.float32]
 
@@ -57,7 +58,27 @@ class LabelSpace:
             out.append(Prediction(top.label, top.department, top.confidence, tuple(scored[1:])))
         return out
 
+    def top_labels(self, probs: Probabilities) -> list[str]:
+        """The most likely label of each row."""
+        return [self.labels[i] for i in probs.argmax(axis=1).tolist()]
 
-def route(department: str, confidence: float, threshold: float) -> str:
-    """The department a message goes to: low confidence goes to triage (as the router decides)."""
-    return TRIAGE if confidence < threshold else department
+    def routed(self, probs: Probabilities, threshold: float) -> list[str]:
+        """The department each row goes to by :func:`triage_rule`: the most likely department, its probability
+        as the confidence (what :meth:`predictions` gives the router)."""
+        dept = self.department_probabilities(probs)
+        best = dept.argmax(axis=1)
+        confidence = dept[np.arange(len(best)), best]
+        return [
+            triage_rule(self.departments[j], c, threshold)[0]
+            for j, c in zip(best.tolist(), confidence.tolist(), strict=True)
+        ]
+
+
+def triage_rule(department: str, confidence: float, threshold: float) -> tuple[str, RouteReason]:
+    """The department a message goes to, and why: an out-of-scope label and a confidence below the triage
+    threshold go to triage. The router and every evaluation decide by this one rule."""
+    if department == TRIAGE:
+        return TRIAGE, "out_of_scope"
+    if confidence < threshold:
+        return TRIAGE, "low_confidence"
+    return department, "confident"

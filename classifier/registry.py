@@ -1,4 +1,4 @@
-"""The model registry: one folder per bundle version and a ``CURRENT`` pointer switched atomically."""
+"""The model registry: a folder per bundle version, a ``CURRENT`` pointer switched atomically, rejected challengers."""
 
 from __future__ import annotations
 
@@ -8,14 +8,24 @@ import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from pydantic import ValidationError
+
+from classifier.prediction import Classifier
 from core.errors import ModelLoadError
+from schemas.manifest import ModelManifest
 
 logger = logging.getLogger(__name__)
 
 CURRENT = "CURRENT"
 HISTORY = "HISTORY"
 MANIFEST = "manifest.json"
+"""The file every bundle folder holds: a folder of the registry is a version when it has one."""
+REJECTED = "rejected"
+"""Challengers that lost are kept here for inspection, outside the versions the router can serve."""
+STAGING = ".staging"
+"""Bundles being trained; moved into place with one rename when finished."""
 VERSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 """A version is one folder name of the registry: no path separators, no ``..``, nothing hidden."""
 
@@ -46,10 +56,16 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 class ModelRegistry:
-    """Versions live in ``root/<version>/``; ``root/CURRENT`` names the one in service; ``HISTORY`` the past ones."""
+    """Versions live in ``root/<version>/``; ``root/CURRENT`` names the one in service; ``HISTORY`` the past ones.
+
+    The router only reads (:meth:`current_path`); the trainer also writes: new versions, ``CURRENT``, rollback,
+    pruning, and its staging and rejected folders.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.rejected_root = root / REJECTED
+        self.staging_root = root / STAGING
 
     def versions(self) -> list[str]:
         """Every bundle version in the registry, oldest first (names sort by creation time)."""
@@ -82,6 +98,13 @@ class ModelRegistry:
     def current_path(self) -> Path:
         """The folder of the version in service."""
         return self.path(self.current_version())
+
+    def current_or_none(self) -> str | None:
+        """The current version, or None when the registry has none yet (or a ``CURRENT`` it refuses)."""
+        try:
+            return self.current_version()
+        except ModelLoadError:
+            return None
 
     def history(self) -> list[str]:
         """Versions that were made current, oldest first (the last one is current); every entry is checked."""
@@ -137,6 +160,82 @@ class ModelRegistry:
             _write_atomically(self.root / HISTORY, "\n".join(remaining) + ("\n" if remaining else ""))
             logger.info("registry %s: pruned %s", self.root, doomed)
         return doomed
+
+    def rejected_versions(self) -> list[str]:
+        """Rejected challengers, oldest first."""
+        if not self.rejected_root.is_dir():
+            return []
+        return sorted(p.name for p in self.rejected_root.iterdir() if (p / MANIFEST).is_file())
+
+    def prune_rejected(self, keep: int) -> list[str]:
+        """Delete all but the newest ``keep`` rejected challengers; returns what was deleted."""
+        rejected = self.rejected_versions()
+        doomed = rejected[: max(0, len(rejected) - keep)]
+        for version in doomed:
+            remove_tree(self.rejected_root / version)
+        if doomed:
+            logger.info("registry %s: pruned rejected challengers %s", self.root, doomed)
+        return doomed
+
+    def describe(self) -> dict[str, Any]:
+        """Every version with its scores, the current one, the history of current versions and rejected challengers.
+
+        A ``CURRENT`` or ``HISTORY`` that is refused (junk, a path instead of a version) is described, not raised:
+        ``problems`` says why.
+        """
+        problems: list[str] = []
+        current = None
+        if (self.root / CURRENT).exists():
+            try:
+                current = self.current_version()
+            except ModelLoadError as exc:
+                problems.append(str(exc))
+        try:
+            history = self.history()
+        except ModelLoadError as exc:
+            history, problems = [], [*problems, str(exc)]
+        versions = []
+        for version in self.versions():
+            entry = describe_bundle(self.root / version)
+            entry["current"] = version == current
+            versions.append(entry)
+        return {
+            "registry": str(self.root),
+            "current": current,
+            "history": history,
+            "versions": versions,
+            "rejected": [describe_bundle(self.rejected_root / v) for v in self.rejected_versions()],
+            "problems": problems,
+        }
+
+
+def write_manifest(folder: Path, manifest: ModelManifest) -> None:
+    """Write the manifest of the bundle folder ``folder`` atomically (readers see the old file or the new one)."""
+    _write_atomically(folder / MANIFEST, manifest.model_dump_json(indent=2) + "\n")
+
+
+def load_classifier(path: Path) -> Classifier:
+    """The bundle folder ``path``, read and verified by :func:`classifier.bundle.load_bundle` (TensorFlow and the
+    text cleaning are imported on the first load, not when a command starts)."""
+    from classifier.bundle import load_bundle
+
+    return load_bundle(path)
+
+
+def describe_bundle(path: Path) -> dict[str, Any]:
+    """A bundle's manifest summary (or the reason it cannot be read)."""
+    try:
+        manifest = ModelManifest.model_validate_json((path / MANIFEST).read_bytes())
+    except (OSError, ValidationError) as exc:
+        return {"version": path.name, "error": f"unreadable manifest: {type(exc).__name__}"}
+    return {
+        "version": manifest.version,
+        "created_at": manifest.created_at.isoformat(),
+        "labels": len(manifest.labels),
+        "triage_threshold": manifest.triage_threshold,
+        "validation_metrics": manifest.validation_metrics,
+        "promotion": manifest.promotion.model_dump(mode="json") if manifest.promotion else None,
+    }
 
 
 def remove_tree(path: Path) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
+from prometheus_client import CollectorRegistry, ProcessCollector
 
 from console.store import QueueStats
+from core.metrics import MetricFactory
 
 NAMESPACE = "ticket_console"
 RESOLVE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -16,54 +17,35 @@ class ConsoleMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.registry = registry
         ProcessCollector(registry=registry)
-        ns = NAMESPACE
-        self.ingested = Counter(
+        metric = MetricFactory(NAMESPACE, registry)
+        self.ingested = metric.counter(
             "items_ingested",
             "Triage records read: new work items, or redelivered events that changed nothing.",
             ["outcome"],
-            namespace=ns,
-            registry=registry,
         )
-        self.refused = Counter(
+        self.refused = metric.counter(
             "records_refused",
             "Triage records that could not be queued (logged with topic/partition/offset, then skipped).",
             ["reason"],
-            namespace=ns,
-            registry=registry,
         )
-        self.resolutions = Counter(
+        self.resolutions = metric.counter(
             "resolutions",
             "Agents' decisions: outcome top1/top3/other against the model; department triage = not about banking.",
             ["outcome", "department"],
-            namespace=ns,
-            registry=registry,
         )
-        self.returns = Counter(
-            "returns", "Events sent back to the queue by a department.", namespace=ns, registry=registry
+        self.returns = metric.counter("returns", "Events sent back to the queue by a department.")
+        self.publish_failures = metric.counter(
+            "publish_failures", "Kafka transactions of decisions that failed (retried by the console)."
         )
-        self.publish_failures = Counter(
-            "publish_failures",
-            "Kafka transactions of decisions that failed (retried by the console).",
-            namespace=ns,
-            registry=registry,
+        self.resolve_seconds = metric.histogram(
+            "resolve_seconds", "Time to record a decision and publish it in one Kafka transaction.", RESOLVE_BUCKETS
         )
-        self.resolve_seconds = Histogram(
-            "resolve_seconds",
-            "Time to record a decision and publish it in one Kafka transaction.",
-            buckets=RESOLVE_BUCKETS,
-            namespace=ns,
-            registry=registry,
-        )
-        self.open_items = Gauge("open_items", "Open work items.", ["priority"], namespace=ns, registry=registry)
-        self.oldest_open_age = Gauge(
-            "oldest_open_age_seconds", "Time the oldest open item has waited.", namespace=ns, registry=registry
-        )
-        self.agreement = Gauge(
+        self.open_items = metric.gauge("open_items", "Open work items.", ["priority"])
+        self.oldest_open_age = metric.gauge("oldest_open_age_seconds", "Time the oldest open item has waited.")
+        self.agreement = metric.gauge(
             "model_agreement_ratio",
             "Share of decisions in the stats window that took the model's first (top1) or one of its top three (top3).",
             ["rank"],
-            namespace=ns,
-            registry=registry,
         )
 
     def show(self, stats: QueueStats) -> None:

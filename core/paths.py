@@ -19,7 +19,7 @@ def default_data_dir() -> Path:
 
 
 def default_models_dir() -> Path:
-    """``$TICKET_MODEL_REGISTRY``'s parent layout root: ``models/`` in the checkout."""
+    """``models/`` in the checkout: the shipped registries (``classifier/``, ``forecaster/``) live below it."""
     return PROJECT_ROOT / "models"
 
 

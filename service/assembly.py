@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry
 
-from classifier.prediction import Classifier
+from classifier.registry import ModelRegistry, load_classifier
 from service.allocator import running_allocator
 from service.health import HealthServer
 from service.metrics import RouterMetrics
@@ -22,13 +22,6 @@ if TYPE_CHECKING:
     from service.tracing import RouterTracing
 
 logger = logging.getLogger(__name__)
-
-
-def load_classifier(path: Path) -> Classifier:
-    """Load and verify a bundle directory (TensorFlow is imported here, not at start-up of the CLI)."""
-    from classifier.bundle import load_bundle
-
-    return load_bundle(path)
 
 
 class RouterApp:
@@ -57,8 +50,6 @@ class RouterApp:
     def _resolve_model(self) -> Path:
         if self.settings.model_path is not None:
             return self.settings.model_path
-        from classifier.registry import ModelRegistry
-
         return ModelRegistry(self.settings.registry).current_path()
 
     def load_model(self) -> None:

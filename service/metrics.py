@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
+from prometheus_client import CollectorRegistry, ProcessCollector
 
 from classifier.masking import ENTITIES
+from core.metrics import MetricFactory
 
 NAMESPACE = "ticket_router"
 
@@ -19,108 +20,54 @@ class RouterMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.registry = registry
         ProcessCollector(registry=registry)  # process_resident_memory_bytes, CPU seconds, open files
-        ns = NAMESPACE
-        self.consumed = Counter(
-            "events_consumed", "Records read from input topics.", ["topic"], namespace=ns, registry=registry
+        metric = MetricFactory(NAMESPACE, registry)
+        self.consumed = metric.counter("events_consumed", "Records read from input topics.", ["topic"])
+        self.routed = metric.counter(
+            "events_routed", "Events published to a department topic.", ["department", "reason"]
         )
-        self.routed = Counter(
-            "events_routed",
-            "Events published to a department topic.",
-            ["department", "reason"],
-            namespace=ns,
-            registry=registry,
-        )
-        self.by_priority = Counter(
+        self.by_priority = metric.counter(
             "events_by_priority",
             "Events published to a department topic, by priority (urgent, normal).",
             ["department", "priority"],
-            namespace=ns,
-            registry=registry,
         )
-        self.dead_lettered = Counter(
-            "events_dead_lettered",
-            "Records sent to the dead-letter topic.",
-            ["reason"],
-            namespace=ns,
-            registry=registry,
+        self.dead_lettered = metric.counter(
+            "events_dead_lettered", "Records sent to the dead-letter topic.", ["reason"]
         )
-        self.masked_entities = Counter(
+        self.masked_entities = metric.counter(
             "masked_entities",
             "Personal data replaced by a tag in routed events and dead letters (counts only, never values).",
             ["entity"],
-            namespace=ns,
-            registry=registry,
         )
         for entity in ENTITIES:  # every entity exported from the start, at 0
             self.masked_entities.labels(entity=entity)
-        self.batch_size = Histogram(
-            "batch_size_events", "Records per processed batch.", buckets=BATCH_BUCKETS, namespace=ns, registry=registry
-        )
-        self.inference_seconds = Histogram(
-            "inference_seconds", "Model time per batch.", buckets=LATENCY_BUCKETS, namespace=ns, registry=registry
-        )
-        self.batch_seconds = Histogram(
+        self.batch_size = metric.histogram("batch_size_events", "Records per processed batch.", BATCH_BUCKETS)
+        self.inference_seconds = metric.histogram("inference_seconds", "Model time per batch.", LATENCY_BUCKETS)
+        self.batch_seconds = metric.histogram(
             "batch_seconds",
             "Time from poll to committed batch (parse, clean, classify, produce, commit).",
-            buckets=LATENCY_BUCKETS,
-            namespace=ns,
-            registry=registry,
+            LATENCY_BUCKETS,
         )
-        self.end_to_end_seconds = Histogram(
+        self.end_to_end_seconds = metric.histogram(
             "end_to_end_seconds",
             "From the input record's Kafka timestamp to the commit of its routed event.",
-            buckets=LATENCY_BUCKETS,
-            namespace=ns,
-            registry=registry,
+            LATENCY_BUCKETS,
         )
-        self.confidence = Histogram(
-            "prediction_confidence",
-            "Top-label confidence of routed events.",
-            buckets=CONFIDENCE_BUCKETS,
-            namespace=ns,
-            registry=registry,
+        self.confidence = metric.histogram(
+            "prediction_confidence", "Top-label confidence of routed events.", CONFIDENCE_BUCKETS
         )
-        self.model_info = Gauge(
-            "model_info", "The model version in service (value 1).", ["version"], namespace=ns, registry=registry
+        self.model_info = metric.gauge("model_info", "The model version in service (value 1).", ["version"])
+        self.model_reloads = metric.counter("model_reloads", "Attempts to load a new model version.", ["outcome"])
+        self.consumer_lag = metric.gauge(
+            "consumer_lag_messages", "Records behind the high watermark.", ["topic", "partition"]
         )
-        self.model_reloads = Counter(
-            "model_reloads", "Attempts to load a new model version.", ["outcome"], namespace=ns, registry=registry
+        self.commits = metric.counter("batch_commits", "Batch commit outcomes (committed, aborted).", ["outcome"])
+        self.ready = metric.gauge("ready", "1 when the model is loaded and partitions are assigned.")
+        self.fetch_stalled = metric.gauge(
+            "fetch_stalled", "1 while records wait on assigned partitions but none has been consumed for stall_after_s."
         )
-        self.consumer_lag = Gauge(
-            "consumer_lag_messages",
-            "Records behind the high watermark.",
-            ["topic", "partition"],
-            namespace=ns,
-            registry=registry,
-        )
-        self.commits = Counter(
-            "batch_commits",
-            "Batch commit outcomes (committed, aborted, failed).",
-            ["outcome"],
-            namespace=ns,
-            registry=registry,
-        )
-        self.ready = Gauge(
-            "ready", "1 when the model is loaded and partitions are assigned.", namespace=ns, registry=registry
-        )
-        self.fetch_stalled = Gauge(
-            "fetch_stalled",
-            "1 while records wait on assigned partitions but none has been consumed for stall_after_s.",
-            namespace=ns,
-            registry=registry,
-        )
-        self.allocator = Gauge(
-            "allocator_info",
-            "The memory allocator of the process (value 1).",
-            ["allocator"],
-            namespace=ns,
-            registry=registry,
-        )
-        self.broker_reconnects = Counter(
-            "broker_reconnects",
-            "Times the Kafka clients were rebuilt after a broker error.",
-            namespace=ns,
-            registry=registry,
+        self.allocator = metric.gauge("allocator_info", "The memory allocator of the process (value 1).", ["allocator"])
+        self.broker_reconnects = metric.counter(
+            "broker_reconnects", "Times the Kafka clients were rebuilt after a broker error."
         )
 
         # Known outcomes exist from the start at 0, so an alert's increase() sees the first refusal.

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
+from classifier.label_space import triage_rule
 from classifier.prediction import Prediction
 from schemas.common import TRIAGE
 from schemas.events import ComplaintEvent, SocialPostEvent
@@ -41,12 +42,8 @@ class OutRecord(NamedTuple):
 
 
 def decide(prediction: Prediction, threshold: float) -> tuple[str, RouteReason]:
-    """Department and reason: out-of-scope labels and low confidence go to triage."""
-    if prediction.department == TRIAGE:
-        return TRIAGE, "out_of_scope"
-    if prediction.confidence < threshold:
-        return TRIAGE, "low_confidence"
-    return prediction.department, "confident"
+    """Department and reason of one prediction by :func:`~classifier.label_space.triage_rule`."""
+    return triage_rule(prediction.department, prediction.confidence, threshold)
 
 
 def routed_record(

@@ -61,7 +61,12 @@ class RouterSettings(KafkaSettings):
     explain: ExplainScope = Field(
         default="triage", description="Events that carry explanation terms: triage, all or off."
     )
-    top_k: int = Field(default=3, ge=1, le=MAX_ALTERNATIVES, description="Alternatives carried in each routed event.")
+    top_k: int = Field(
+        default=3,
+        ge=1,
+        le=MAX_ALTERNATIVES,
+        description=f"Alternatives carried in each routed event, 1 to {MAX_ALTERNATIVES} (what a bundle ranks).",
+    )
     max_message_bytes: int = Field(default=1_000_000, ge=1024, description="Larger records are dead-lettered.")
     producer_max_bytes: int = Field(
         default=1_048_576,

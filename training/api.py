@@ -14,7 +14,6 @@ from pydantic import BaseModel, SecretStr
 from classifier.registry import ModelRegistry
 from core.probes import probes_router
 from training.auth import require_token
-from training.catalog import describe_registry
 from training.forecast.http import forecast_router
 from training.forecast.serving import ForecastService
 from training.jobs import Job, JobBusyError, JobRunner
@@ -72,7 +71,7 @@ def create_app(api: TrainerApi) -> FastAPI:
 
     @app.get("/models")
     def models() -> dict[str, Any]:
-        return describe_registry(api.registry)
+        return api.registry.describe()
 
     @app.post(
         "/retrain",

@@ -15,7 +15,6 @@ from core.errors import TicketRouterError
 from core.http_thread import serve_in_thread
 from training.api import TrainerApi, create_app
 from training.auth import TOKEN_ENV
-from training.catalog import current_or_none
 from training.feedback.consumer import FeedbackConsumer
 from training.feedback.store import FeedbackStore
 from training.forecast.serving import ForecastService
@@ -137,7 +136,7 @@ class TrainerService:
             logger.warning("%s is not set: POST /retrain and the other state-changing endpoints answer 503", TOKEN_ENV)
         self.store.open()
         self._stack.callback(self.store.close)
-        current = current_or_none(self.models)
+        current = self.models.current_or_none()
         if current is not None:
             self.metrics.current_model.labels(version=current).set(1)
         for worker in (self.feedback, self.scheduler):

@@ -10,15 +10,14 @@ from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
-from classifier.prediction import Classifier
-from classifier.registry import ModelRegistry
+from classifier.registry import ModelRegistry, load_classifier
 from schemas.manifest import DataFile
 from training.classifier.data import LabelledTexts, load_labelled_csv, load_production, stratified_split
+from training.classifier.evaluate import EvalSet
 from training.classifier.model import TINY, ModelConfig
 from training.feedback.store import Correction, FeedbackStore
 from training.metrics import TrainerMetrics
 from training.refresh import Refresher, RefreshPolicy
-from training.scoring import EvalSet
 from training.settings import TrainerSettings
 
 logger = logging.getLogger(__name__)
@@ -96,15 +95,9 @@ class ClassifierChallenger:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def load_classifier(path: Path) -> Classifier:
-    """A bundle through the router's loader (hash verified), so both models are judged as they would serve."""
-    from classifier.bundle import load_bundle
-
-    return load_bundle(path)
-
-
 def build_refresher(settings: TrainerSettings, store: FeedbackStore, metrics: TrainerMetrics) -> Refresher:
-    """The refresher over the real classifier training code."""
+    """The refresher over the real classifier training code; both models are loaded through the router's loader
+    (hash verified, smoke-tested), so they are judged as they would serve."""
     challenger = ClassifierChallenger(settings)
     policy = RefreshPolicy(settings.promotion_tolerance, settings.holdout_fraction, settings.keep_bundles)
     return Refresher(

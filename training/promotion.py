@@ -32,7 +32,7 @@ class Decision(NamedTuple):
     reason: str
 
 
-def decide(champion: Scores | None, challenger: Scores, tolerance: float) -> Decision:
+def decide_promotion(champion: Scores | None, challenger: Scores, tolerance: float) -> Decision:
     """Promote only if the challenger is not worse on macro-F1 (within ``tolerance``) and better on the corrections.
 
     Without a champion (an empty registry) the challenger is promoted. Without held-back corrections

@@ -11,15 +11,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from classifier.prediction import Classifier
-from classifier.registry import MANIFEST, ModelRegistry
+from classifier.registry import MANIFEST, ModelRegistry, write_manifest
 from core.errors import ModelLoadError
 from schemas.common import utc_now
 from schemas.manifest import ModelManifest, PromotionDecision
-from training.catalog import current_or_none, prune_rejected, rejected_root, staging_root
+from training.classifier.evaluate import EvalSet, score
 from training.feedback.store import Correction, FeedbackStore
 from training.metrics import TrainerMetrics
-from training.promotion import Scores, decide, is_held_back
-from training.scoring import EvalSet, score
+from training.promotion import Scores, decide_promotion, is_held_back
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +93,7 @@ class Refresher:
         train, held = split_corrections(corrections, self.policy.holdout_fraction)
         held_back = as_labelled(held)
         validation = self._validation()
-        champion_version = current_or_none(self.registry)
+        champion_version = self.registry.current_or_none()
         champion_scores: Scores | None = None
         if champion_version is not None:
             champion_scores = score(self._champion_model(champion_version), validation, held_back)
@@ -114,7 +113,7 @@ class Refresher:
             seconds = time.perf_counter() - started
             self.metrics.training_seconds.observe(seconds)
             challenger_scores = score(self._load(stage), validation, held_back)
-            decision = decide(champion_scores, challenger_scores, self.policy.tolerance)
+            decision = decide_promotion(champion_scores, challenger_scores, self.policy.tolerance)
             record = PromotionDecision(
                 promoted=decision.promoted,
                 reason=decision.reason,
@@ -144,7 +143,7 @@ class Refresher:
             "promoted": decision.promoted,
             "reason": decision.reason,
             "champion_version": champion_version,
-            "current": current_or_none(self.registry),
+            "current": self.registry.current_or_none(),
             "champion_scores": record.champion_scores,
             "challenger_scores": record.challenger_scores,
             "corrections_used": len(train),
@@ -159,7 +158,7 @@ class Refresher:
         return self._champion[1]
 
     def _fresh_stage(self, version: str) -> Path:
-        root = staging_root(self.registry)
+        root = self.registry.staging_root
         # Leftovers of a run that was killed mid-training.
         if root.is_dir():
             shutil.rmtree(root)
@@ -177,10 +176,10 @@ class Refresher:
             self.metrics.current_model.clear()
             self.metrics.current_model.labels(version=version).set(1)
         else:
-            target = rejected_root(self.registry)
+            target = self.registry.rejected_root
             target.mkdir(parents=True, exist_ok=True)
             stage.rename(target / version)
-            prune_rejected(self.registry, self.policy.keep_bundles)
+            self.registry.prune_rejected(self.policy.keep_bundles)
 
     def _report(self, champion: Scores | None, challenger: Scores) -> None:
         for role, scores in (("champion", champion), ("challenger", challenger)):
@@ -197,7 +196,4 @@ def _record_decision(stage: Path, version: str, decision: PromotionDecision) -> 
         manifest = ModelManifest.model_validate_json(path.read_bytes())
     except (OSError, ValueError) as exc:
         raise ModelLoadError(f"the challenger bundle has no valid manifest: {exc}") from exc
-    updated = manifest.model_copy(update={"version": version, "promotion": decision})
-    tmp = path.with_name(f".{MANIFEST}.tmp")
-    tmp.write_text(updated.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_manifest(stage, manifest.model_copy(update={"version": version, "promotion": decision}))

@@ -126,8 +126,3 @@ class TrainerSettings(KafkaSettings):
         if len(set(topics)) != len(topics):
             raise ValueError("feedback_topic, loans_topic and forecast_topic must be different topics")
         return self
-
-    @property
-    def loans_group_id(self) -> str:
-        """The consumer group of the loans consumer (separate from the feedback group)."""
-        return f"{self.group_id}-loans"

@@ -72,7 +72,7 @@ def test_corrections_are_stored_committed_and_references_resolved(
             Correction("r1", "my payday loan was never refunded", "loans"),
             Correction("t1", "car loan payment lost", "loans"),
         ]
-        assert store.count_pending() == 1, "the reference past the end of the log stays unresolved"
+        assert store.count() == 3, "the reference past the end of the log is stored, its text unresolved"
         sample = metrics.registry.get_sample_value
         assert sample("ticket_trainer_corrections_received_total", {"outcome": "invalid"}) == 1
         assert sample("ticket_trainer_corrections_received_total", {"outcome": "new"}) == 3

@@ -14,11 +14,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from classifier.bundle import read_manifest
-from classifier.registry import ModelRegistry
+from classifier.registry import ModelRegistry, describe_bundle
 from core.cli import bounded_float, bounded_int
 from core.errors import DataError, ModelLoadError
 from service.batch_predict import read_rows
-from training.catalog import describe_bundle
 from training.classifier.data import read_csv
 from training.forecast.bundle import load_bundle as load_forecast_bundle
 from training.forecast.series import read_loan_records

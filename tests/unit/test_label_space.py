@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from classifier.label_space import LabelSpace, route
+from classifier.label_space import LabelSpace, triage_rule
 from core.errors import UnroutableLabelError
 
 LABELS = ["cfpb:cards", "banking77:card_arrival", "banking77:top_up_failed", "out_of_scope"]
@@ -44,6 +44,22 @@ def test_unknown_department_and_wrong_width_are_refused() -> None:
         space.predictions(np.zeros((2, 3), dtype=np.float32))
 
 
-def test_low_confidence_routes_to_triage() -> None:
-    assert route("cards", 0.3, 0.4) == "triage"
-    assert route("cards", 0.4, 0.4) == "cards"
+def test_low_confidence_and_out_of_scope_route_to_triage() -> None:
+    assert triage_rule("cards", 0.3, 0.4) == ("triage", "low_confidence")
+    assert triage_rule("cards", 0.4, 0.4) == ("cards", "confident"), "at the threshold is confident"
+    assert triage_rule("triage", 0.99, 0.4) == ("triage", "out_of_scope")
+    assert triage_rule("triage", 0.1, 0.4) == ("triage", "out_of_scope"), "out of scope whatever the confidence"
+
+
+def test_evaluation_routes_every_row_as_the_router_does() -> None:
+    space = LabelSpace(LABELS, MAPPING)
+    rng = np.random.default_rng(7)
+    probs = rng.dirichlet(np.ones(len(LABELS)), size=300).astype(np.float32)
+    # The top department's probability exactly float32(0.325), just below 0.325 as the router compares it.
+    tie = np.array([[0.325, 0.0, 0.3, 0.3], [0.0, 0.0, 0.7, 0.3]], dtype=np.float32)
+    probs = np.vstack([probs, tie])
+    for threshold in (0.0, 0.325, 0.5, 0.7):
+        router = [triage_rule(p.department, p.confidence, threshold)[0] for p in space.predictions(probs)]
+        assert space.routed(probs, threshold) == router
+    assert space.routed(tie, 0.325) == ["triage", "accounts"]
+    assert space.routed(tie, 0.3) == ["cards", "accounts"]

@@ -6,8 +6,9 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 
-from classifier.prediction import Prediction, Scored
+from classifier.prediction import MAX_ALTERNATIVES, Prediction, Scored
 from core.errors import ClassifierError
 from schemas.decisions import CurvePoint, DecisionCurves, DepartmentCurve, SegmentCurves
 from schemas.outputs import DeadLetter, RoutedEvent
@@ -16,6 +17,7 @@ from service.decisions import DecisionRules
 from service.pipeline import BatchPolicy, process_batch
 from service.priority import PriorityMap
 from service.routing import InRecord, decide
+from service.settings import RouterSettings
 from tests.unit.fakes import KeywordClassifier
 
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
@@ -95,6 +97,14 @@ def test_alternatives_are_cut_to_top_k() -> None:
 
     result = process_batch(_records([_event(0, "card")]), Many(), one, NOW)
     assert len(result.routed[0].alternatives) == 1
+
+
+def test_top_k_is_at_most_what_a_bundle_ranks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TICKET_ROUTER_TOP_K", "5")
+    assert RouterSettings().top_k == MAX_ALTERNATIVES == 5
+    monkeypatch.setenv("TICKET_ROUTER_TOP_K", "6")
+    with pytest.raises(ValidationError, match="top_k\n.*less than or equal to 5"):
+        RouterSettings()
 
 
 def _curves(complaint_cards: float | None, social_cards: float) -> DecisionCurves:

@@ -13,7 +13,6 @@ from classifier.registry import ModelRegistry
 from schemas.feedback import Feedback
 from schemas.manifest import ModelManifest
 from tests.unit.trainer_fakes import BASE_RULES, VALIDATION, RuleClassifier, RuleTrainer, write_bundle
-from training.catalog import describe_registry, rejected_root, staging_root
 from training.feedback.store import FeedbackStore
 from training.metrics import TrainerMetrics
 from training.promotion import is_held_back
@@ -83,7 +82,7 @@ def test_challenger_that_learned_the_corrections_is_promoted(registry: ModelRegi
     assert {c.ticket_id for c in trainer.seen[0]}.isdisjoint(held), "held-back corrections are never trained on"
     assert manifest.promotion.corrections_used == 40 - len(held)
     assert store.count_new() == 0
-    assert not any(staging_root(registry).iterdir())
+    assert not any(registry.staging_root.iterdir())
     body = refresher.metrics.registry.get_sample_value
     assert body("ticket_trainer_refresh_runs_total", {"outcome": "promoted"}) == 1
     assert body("ticket_trainer_current_model_info", {"version": new}) == 1
@@ -96,10 +95,10 @@ def test_corrupted_challenger_is_rejected_and_current_stays(registry: ModelRegis
 
     assert not result["promoted"]
     assert registry.current_version() == V0 and registry.versions() == [V0]
-    rejected = rejected_root(registry) / result["version"]
+    rejected = registry.rejected_root / result["version"]
     manifest = ModelManifest.model_validate_json((rejected / "manifest.json").read_text())
     assert manifest.promotion is not None and not manifest.promotion.promoted
-    listing = describe_registry(registry)
+    listing = registry.describe()
     assert [r["version"] for r in listing["rejected"]] == [result["version"]]
     assert listing["current"] == V0 and [v["version"] for v in listing["versions"]] == [V0]
     assert store.count_new() == 0, "a rejected run must not retrigger at once on the same corrections"

@@ -9,6 +9,7 @@ import pytest
 
 from classifier.registry import ModelRegistry
 from core.errors import ModelLoadError
+from tests.unit.isolation import imports
 
 
 def _add(registry: ModelRegistry, version: str) -> None:
@@ -97,3 +98,10 @@ def test_prune_never_follows_symlinks(tmp_path: Path) -> None:
     assert registry.prune(keep=1) == ["v1", "v2"]
     assert (tmp_path / "outside" / "precious.txt").read_text() == "keep me"
     assert sorted(p.name for p in registry.root.iterdir()) == ["CURRENT", "HISTORY", "v3", "v4"]
+
+
+def test_the_registry_and_both_assemblies_import_no_model_code() -> None:
+    # The bundle loader pulls in the text cleaning (NLTK, seconds to import): only loading a model may pay that.
+    code = "import classifier.registry, service.assembly, training.assembly, training.refresh"
+    assert not imports(code, "classifier.bundle")
+    assert not imports(code, "nltk")

@@ -11,9 +11,9 @@ from classifier.prediction import Prediction
 from schemas.common import utc_now
 from schemas.manifest import ModelManifest
 from tests.unit.forecast_fakes import weekly_series, write_fake_bundle
+from training.classifier.evaluate import EvalSet
 from training.feedback.store import Correction
 from training.forecast.serving import ForecastService
-from training.scoring import EvalSet
 
 VALIDATION = EvalSet(
     ["card charged twice", "mortgage escrow", "card declined", "home loan rate"],

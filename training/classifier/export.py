@@ -6,85 +6,25 @@ import logging
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-
-from classifier.bundle import MANIFEST, ModelRunner, load_bundle
-from classifier.label_space import LabelSpace
-from classifier.textclean import CLEANING_VERSION, MAX_CHARS, clean_texts
+from classifier.bundle import load_bundle
+from classifier.registry import write_manifest
+from classifier.textclean import CLEANING_VERSION, MAX_CHARS
 from core.errors import ConfigError
 from core.hashing import sha256_file
 from schemas.common import DEPARTMENTS
-from schemas.decisions import Calibration, DecisionCurves
 from schemas.manifest import VERSION_PATTERN, DataFile, ModelManifest
-from training.classifier.calibrate import calibrate
 from training.classifier.data import VALIDATION_FRACTION, LabelledTexts
-from training.classifier.evaluate import (
-    THRESHOLD_RULE,
-    choose_threshold,
-    classification_metrics,
-    headline,
-    macro_f1,
-    routed,
-    source_metrics,
-)
+from training.classifier.evaluate import THRESHOLD_RULE, Evaluation, evaluate_on_validation
 from training.classifier.model import ModelConfig, inference_model
 from training.classifier.report import CONFUSION_PNG, CURVES_PNG, plot_confusion, plot_curves, write_report
-from training.classifier.threshold_curves import decision_curves
 from training.classifier.train import TrainedModel
 
 logger = logging.getLogger(__name__)
 
 MODEL_FILE = "model.keras"
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """Validation results of a model: the chosen threshold, routed departments and the metrics."""
-
-    threshold: float
-    routed: list[str]
-    report: dict[str, Any]
-    headline: dict[str, float]
-    calibration: Calibration
-    decisions: DecisionCurves
-
-
-def evaluate_on_validation(model: Any, labels: list[str], data: LabelledTexts) -> Evaluation:
-    """Calibrate the confidences on ``data``, compute the precision curves and the triage threshold there (on
-    calibrated confidences), and measure the model, overall and per source."""
-    space = LabelSpace(labels, data.label_to_department)
-    true = data.departments
-    raw = ModelRunner(model).probabilities(clean_texts(data.texts))
-    calibration, probs = calibrate(space, raw, data.labels, true)
-    decisions = decision_curves(space, probs, true, data.sources)
-    threshold = choose_threshold(space, probs, true)
-    routed_val = routed(space, probs, threshold)
-    overall = classification_metrics(true, routed_val)
-    by_source = source_metrics(true, routed_val, data.sources)
-    argmax = routed(space, probs, 0.0)
-    top_label = [labels[i] for i in probs.argmax(axis=1)]
-    label_acc = float(np.mean([p == t for p, t in zip(top_label, data.labels, strict=True)]))
-    report = {
-        "triage_threshold": threshold,
-        "threshold_rule": THRESHOLD_RULE,
-        "departments": overall,
-        "by_source": by_source,
-        "labels": {"accuracy": round(label_acc, 4), "macro_f1": round(macro_f1(data.labels, top_label), 4)},
-        "without_threshold": {
-            "departments": classification_metrics(true, argmax),
-            "by_source": source_metrics(true, argmax, data.sources),
-        },
-        "calibration": calibration.model_dump(),
-    }
-    flat = headline(by_source, overall)
-    flat["label_accuracy"] = round(label_acc, 4)
-    flat["ece_before_calibration"], flat["ece"] = calibration.ece_before, calibration.ece_after
-    return Evaluation(threshold, routed_val, report, flat, calibration, decisions)
 
 
 def _check_version(version: str) -> str:
@@ -188,5 +128,5 @@ def _write_into(
         calibration=evaluation.calibration,
         decisions=evaluation.decisions,
     )
-    (folder / MANIFEST).write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    write_manifest(folder, manifest)
     return manifest

@@ -9,12 +9,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from classifier.bundle import MANIFEST, load_bundle
+from classifier.bundle import load_bundle
+from classifier.registry import write_manifest
 from core.errors import DataError
 from schemas.manifest import ModelManifest
 from training.classifier.data import SEED, VALIDATION_FRACTION, LabelledTexts, stratified_split
-from training.classifier.evaluate import THRESHOLD_RULE
-from training.classifier.export import evaluate_on_validation, plot_validation, write_atomically
+from training.classifier.evaluate import THRESHOLD_RULE, evaluate_on_validation
+from training.classifier.export import plot_validation, write_atomically
 from training.classifier.report import CURVES_PNG, REPORT, write_report
 
 logger = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def recalibrate(source: Path, out_dir: Path, version: str, data: LabelledTexts) 
             }
         )
         manifest = ModelManifest.model_validate(manifest.model_dump())
-        (folder / MANIFEST).write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        write_manifest(folder, manifest)
         return manifest
 
     manifest = write_atomically(out_dir, version, fill)

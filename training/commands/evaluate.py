@@ -36,7 +36,7 @@ def _run(args: argparse.Namespace) -> int:
     from core.errors import DataError
     from core.paths import default_classifier_registry
     from training.classifier.data import read_csv
-    from training.evaluation import evaluate_rows
+    from training.classifier.evaluate import evaluate_rows
 
     rows = read_csv(args.input, [args.text_column, args.label_column])  # a bad file fails before the model loads
     if not rows:

@@ -10,7 +10,6 @@ from typing import Any
 
 from classifier.registry import ModelRegistry
 from core.cli import positive_int
-from training.catalog import describe_registry
 
 
 def register(subparsers: Any) -> None:
@@ -52,7 +51,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _list(registry: ModelRegistry, as_json: bool) -> int:
-    description = describe_registry(registry)
+    description = registry.describe()
     if as_json:
         _say(json.dumps(description, indent=2))
         return 0

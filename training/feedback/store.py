@@ -205,11 +205,6 @@ class FeedbackStore:
             ).fetchall()
         return [PendingText(*row) for row in rows]
 
-    def count_pending(self) -> int:
-        """Corrections whose text is not known (waiting to be read, or given up)."""
-        with self._transaction() as db:
-            return int(db.execute("SELECT COUNT(*) FROM corrections WHERE text IS NULL").fetchone()[0])
-
     def resolve_texts(self, found: dict[str, str], missed: Sequence[str]) -> None:
         """Fill in texts read from routed events (masked: older events predate masking); count a failed attempt
         for the ``missed`` tickets."""
