@@ -8,14 +8,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry
 
 from console.desk import Desk
 from console.identity import Identity
 from console.store import AlreadyResolvedError, ClaimedError, NotFoundError
 from console.views import CHOICES, ItemList, ItemView, Me, ResolutionView, ResolveRequest, ReturnRequest, StatsView
+from core.probes import probes_router
 from schemas.common import Department
 
 STATIC = Path(__file__).parent / "static"
@@ -79,19 +80,7 @@ def create_app(api: ConsoleApi) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @app.get("/healthz", response_class=PlainTextResponse, include_in_schema=False)
-    def healthz() -> PlainTextResponse:
-        ok = api.alive()
-        return PlainTextResponse("ok\n" if ok else "stalled\n", status_code=200 if ok else 503)
-
-    @app.get("/readyz", response_class=PlainTextResponse, include_in_schema=False)
-    def readyz() -> PlainTextResponse:
-        ok = api.ready()
-        return PlainTextResponse("ok\n" if ok else "not ready\n", status_code=200 if ok else 503)
-
-    @app.get("/metrics", include_in_schema=False)
-    def metrics() -> Response:
-        return Response(generate_latest(api.metrics_registry), media_type=CONTENT_TYPE_LATEST)
+    app.include_router(probes_router(api.metrics_registry, api.alive, api.ready, in_schema=False))
 
     @app.get("/api/me")
     def me(who: Agent) -> Me:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from kafka import KafkaConsumer
-from kafka.errors import CommitFailedError, KafkaError, RebalanceInProgressError
 from sqlalchemy.exc import DBAPIError
 
 from console.metrics import ConsoleMetrics
@@ -16,12 +14,12 @@ from console.settings import ConsoleSettings
 from console.store import Incoming, WorkStore, is_connection_error
 from schemas.common import utc_now
 from schemas.outputs import SourcePosition
+from streaming.consume_loop import ConsumeLoop, broker_outage
+from streaming.group_reader import TopicReader
 from streaming.kafka_config import consumer_kwargs
 from streaming.worker import BackgroundWorker
 
 logger = logging.getLogger(__name__)
-
-STALL_AFTER_S = 120.0
 
 
 def decode_batch(records: list[Any], max_bytes: int, metrics: ConsoleMetrics) -> list[Incoming]:
@@ -56,83 +54,59 @@ class TriageConsumer(BackgroundWorker):
         self._settings = settings
         self._store = store
         self._metrics = metrics
-        self._consumer: Any = None
-        self._last_beat = time.monotonic()
+        self._loop: ConsumeLoop[TopicReader, Any] = ConsumeLoop(
+            "triage consumer",
+            self._connect,
+            self._consume,
+            # Nothing of the batch was committed: it is read again once the broker or the database is back.
+            outage=_outage,
+            backoff_max_s=settings.reconnect_backoff_max_s,
+            stop=self._stop,
+            log=logger,
+        )
 
     def alive(self) -> bool:
         """False at once when the thread has died, or when the loop has not turned for a long time."""
         thread = self._thread
         if thread is None or not thread.is_alive():
             return False
-        return time.monotonic() - self._last_beat < STALL_AFTER_S
+        return self._loop.alive()
 
     def ready(self) -> bool:
-        """Partitions of the triage topic are assigned and the group coordinator is known."""
-        consumer = self._consumer
-        try:
-            return (
-                bool(consumer is not None and consumer.assignment()) and not consumer._coordinator.coordinator_unknown()
-            )
-        except (KafkaError, AttributeError):
-            return False
+        """Partitions of the triage topic are assigned and the group coordinator answers."""
+        reader = self._loop.connection
+        return reader is not None and reader.assigned()
 
     def run(self) -> None:
         """Consume until stopped; an unexpected error ends the thread, which /healthz reports at once."""
         try:
-            self._run()
+            self._loop.run()
         except Exception:  # noqa: BLE001 - logged here, then the dead thread is the signal (alive() is False)
             logger.exception("the triage consumer stopped on an unexpected error")
 
-    def _run(self) -> None:
-        """Connect (with backoff), consume until stopped, reconnect after broker or database outages."""
-        backoff = 0.5
+    def _connect(self) -> TopicReader:
         s = self._settings
-        while not self._stop.is_set():
-            self._last_beat = time.monotonic()
-            try:
-                self._consumer = KafkaConsumer(
-                    s.triage_topic,
-                    **consumer_kwargs(
-                        s,
-                        s.group_id,
-                        max_poll_records=500,
-                        isolation_level="read_committed",
-                        reconnect_backoff_max_ms=2000,
-                    ),
-                )
-                logger.info("reading %s as group %s", s.triage_topic, s.group_id)
-                self._consume()
-                backoff = 0.5
-            except KafkaError as exc:
-                logger.warning("triage consumer: %s; reconnecting in %.1fs", type(exc).__name__, backoff)
-            except DBAPIError as exc:
-                if not is_connection_error(exc):
-                    raise
-                # Nothing of the batch was committed: it is read again once the database is back.
-                logger.error("work-item database unreachable (%s); retrying in %.1fs", type(exc).__name__, backoff)
-            finally:
-                consumer, self._consumer = self._consumer, None
-                if consumer is not None:
-                    consumer.close()
-            self._stop.wait(backoff)
-            backoff = min(backoff * 2, s.reconnect_backoff_max_s)
-        logger.info("triage consumer stopped")
+        kwargs = consumer_kwargs(
+            s, s.group_id, max_poll_records=500, isolation_level="read_committed", reconnect_backoff_max_ms=2000
+        )
+        reader = TopicReader(KafkaConsumer(s.triage_topic, **kwargs))
+        logger.info("reading %s as group %s", s.triage_topic, s.group_id)
+        return reader
 
-    def _consume(self) -> None:
-        while not self._stop.is_set():
-            self._last_beat = time.monotonic()
-            polled = self._consumer.poll(timeout_ms=500)
-            records = [r for batch in polled.values() for r in batch]
-            if not records:
-                continue
-            batch = decode_batch(records, self._settings.max_message_bytes, self._metrics)
-            result = self._store.ingest(batch, utc_now())
-            for position in result.refused:
-                refuse(self._metrics, position, "database", "the database refused the item")
-            self._metrics.ingested.labels(outcome="new").inc(result.new)
-            self._metrics.ingested.labels(outcome="duplicate").inc(result.duplicate)
-            try:
-                self._consumer.commit()
-            except (CommitFailedError, RebalanceInProgressError) as exc:
-                # Read again by the partition's next owner; the store ignores events it has.
-                logger.warning("triage commit failed (%s); the batch will be re-read", type(exc).__name__)
+    def _consume(self, reader: TopicReader, records: list[Any]) -> None:
+        if not records:
+            return
+        batch = decode_batch(records, self._settings.max_message_bytes, self._metrics)
+        result = self._store.ingest(batch, utc_now())
+        for position in result.refused:
+            refuse(self._metrics, position, "database", "the database refused the item")
+        self._metrics.ingested.labels(outcome="new").inc(result.new)
+        self._metrics.ingested.labels(outcome="duplicate").inc(result.duplicate)
+        reader.commit()  # refused by a rebalance: the partition's next owner reads it again; the store ignores it
+
+
+def _outage(exc: Exception) -> str | None:
+    """A broker error, or a database that cannot be reached (any other database error ends the thread)."""
+    if isinstance(exc, DBAPIError) and is_connection_error(exc):
+        return f"work-item database unreachable ({type(exc).__name__})"  # its message may carry data: not logged
+    return broker_outage(exc)

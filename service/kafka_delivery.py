@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from types import TracebackType
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import CommitFailedError, KafkaError, MessageSizeTooLargeError, RebalanceInProgressError
+from kafka.errors import IllegalStateError, KafkaError, MessageSizeTooLargeError
 from kafka.structs import OffsetAndMetadata
 
 from core.errors import ConfigError
 from service.routing import InRecord, OutRecord
 from service.settings import RouterSettings
+from streaming.group_reader import RETRIABLE_COMMIT_ERRORS, GroupMember, flatten
 from streaming.kafka_config import consumer_kwargs
 
 logger = logging.getLogger(__name__)
-
-# Errors after which the batch is simply read again (by us or by the partition's new owner).
-RETRIABLE_COMMIT_ERRORS = (CommitFailedError, RebalanceInProgressError)
 
 
 def next_offsets(records: Sequence[InRecord]) -> dict[TopicPartition, int]:
@@ -39,8 +38,12 @@ def first_offsets(records: Sequence[InRecord]) -> dict[TopicPartition, int]:
     return offsets
 
 
-class RouterClients:
-    """A consumer in the router's group and a producer (transactional in exactly-once mode)."""
+class RouterClients(GroupMember):
+    """A consumer in the router's group and a producer (transactional in exactly-once mode).
+
+    ``with RouterClients(settings) as clients:`` opens both and closes them whatever happens (also
+    ``ExitStack.enter_context``); :meth:`close` is idempotent.
+    """
 
     def __init__(self, settings: RouterSettings) -> None:
         self.settings = settings
@@ -48,8 +51,27 @@ class RouterClients:
         self.consumer: Any = None
         self.producer: Any = None
 
+    def __enter__(self) -> RouterClients:
+        self.open()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
     def open(self) -> None:
-        """Connect both clients; raises ``KafkaError`` (e.g. NoBrokersAvailable) when the broker is away."""
+        """Connect both clients; raises ``KafkaError`` (e.g. NoBrokersAvailable) when the broker is away.
+
+        A failure part way closes what was opened.
+        """
+        try:
+            self._open()
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self) -> None:
         s = self.settings
         self.consumer = KafkaConsumer(
             *s.input_topics,
@@ -96,20 +118,13 @@ class RouterClients:
         polled = self.consumer.poll(timeout_ms=self.settings.batch_wait_ms, max_records=self.settings.batch_size)
         return [
             InRecord(r.topic, r.partition, r.offset, r.key, r.value, r.timestamp, r.headers or ())
-            for records in polled.values()
-            for r in records
+            for r in flatten(polled)
         ]
-
-    def assigned(self) -> bool:
-        """Whether this replica owns partitions and can reach its group coordinator right now."""
-        consumer = self.consumer
-        if consumer is None or not consumer.assignment():
-            return False
-        # kafka-python keeps the last assignment while the broker is away; a lost coordinator tells.
-        return not consumer._coordinator.coordinator_unknown()
 
     def deliver(self, records: Sequence[InRecord], outgoing: Sequence[OutRecord]) -> bool:
         """Publish ``outgoing`` and commit the batch's offsets; True when committed, False when it must be redone."""
+        if self.producer is None:
+            raise IllegalStateError("the router's Kafka clients are closed")
         offsets = {tp: OffsetAndMetadata(off, "", -1) for tp, off in next_offsets(records).items()}
         try:
             if self.exactly_once:
@@ -128,17 +143,28 @@ class RouterClients:
     def _deliver_transactional(
         self, records: Sequence[InRecord], outgoing: Sequence[OutRecord], offsets: dict[TopicPartition, Any]
     ) -> bool:
+        """One transaction: outputs and offsets; False after a rebalance (aborted, rewound: read again).
+
+        Any other exception leaves the transaction open at the broker but never in use: it is not aborted
+        here (kafka-python's abort waits without bound while the broker is away), the clients are closed
+        at once, so nothing more can be sent in it, and the next producer with this transactional id (the
+        rebuilt clients, or the restarted replica) fences it, which aborts it.
+        """
         self.producer.begin_transaction()
         try:
-            self._send_all(outgoing)
-            self.producer.send_offsets_to_transaction(offsets, self.consumer.group_metadata())
-            self.producer.commit_transaction()
-            return True
-        except RETRIABLE_COMMIT_ERRORS as exc:
-            logger.warning("transaction aborted (%s); the batch will be read again", type(exc).__name__)
-            self.producer.abort_transaction()
-            self._rewind(records)
-            return False
+            try:
+                self._send_all(outgoing)
+                self.producer.send_offsets_to_transaction(offsets, self.consumer.group_metadata())
+                self.producer.commit_transaction()
+                return True
+            except RETRIABLE_COMMIT_ERRORS as exc:
+                logger.warning("transaction aborted (%s); the batch will be read again", type(exc).__name__)
+                self.producer.abort_transaction()
+                self._rewind(records)
+                return False
+        except BaseException:
+            self.close()
+            raise
 
     def _deliver_then_commit(self, outgoing: Sequence[OutRecord], offsets: dict[TopicPartition, Any]) -> bool:
         futures = self._send_all(outgoing)
@@ -158,18 +184,3 @@ class RouterClients:
         for tp, offset in first_offsets(records).items():
             if tp in owned:
                 self.consumer.seek(tp, offset)
-
-    def lag(self) -> dict[TopicPartition, int]:
-        """Records behind the high watermark per assigned partition (where both are known)."""
-        lags = {}
-        for tp in self.consumer.assignment():
-            high = self.consumer.highwater(tp)
-            if high is None:
-                continue
-            try:
-                position = self.consumer.position(tp, timeout_ms=100)
-            except KafkaError:
-                continue
-            if position is not None:
-                lags[tp] = max(0, high - position)
-        return lags

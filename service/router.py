@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
-from kafka.errors import KafkaError
+from kafka import TopicPartition
 
+from core.errors import TicketRouterError
 from schemas.common import utc_now
-from service.kafka_delivery import RouterClients
+from service.kafka_delivery import RouterClients, first_offsets, next_offsets
 from service.metrics import RouterMetrics
 from service.model_watch import ModelWatcher
 from service.pipeline import BatchPolicy, BatchResult, process_batch
 from service.routing import InRecord
 from service.settings import RouterSettings
-from streaming.stall import StallDetector
+from streaming.consume_loop import LAG_INTERVAL_S, ConsumeLoop, broker_outage
 
 logger = logging.getLogger(__name__)
-
-LAG_INTERVAL_S = 5.0
-STALL_AFTER_S = 120.0
 
 
 class Router:
@@ -39,11 +36,19 @@ class Router:
         self.watcher = watcher
         self.metrics = metrics
         self._clients_factory = clients_factory
-        self._clients: RouterClients | None = None
-        self._stop = threading.Event()
-        self._last_beat = time.monotonic()
-        self._last_lag = 0.0
-        self._stall = StallDetector(settings.stall_after_s)
+        self._loop: ConsumeLoop[RouterClients, InRecord] = ConsumeLoop(
+            "router",
+            self._connect,
+            self._turn,
+            outage=self._outage,
+            backoff_max_s=settings.reconnect_backoff_max_s,
+            stall_after_s=settings.stall_after_s,
+            lag_interval_s=LAG_INTERVAL_S,
+            on_lag=self._export_lag,
+            log=logger,
+        )
+        metrics.ready.set_function(lambda: 1 if self.ready() else 0)
+        metrics.fetch_stalled.set_function(lambda: 1 if self._loop.stalled else 0)
         self.policy = BatchPolicy(
             topic_prefix=settings.routed_topic_prefix,
             dlq_topic=settings.dlq_topic,
@@ -56,59 +61,73 @@ class Router:
 
     def stop(self) -> None:
         """Ask the loop to finish its batch and exit (safe from a signal handler; idempotent)."""
-        self._stop.set()
+        self._loop.stop()
 
     def alive(self) -> bool:
         """False when the loop has not turned for a long time (a stuck process)."""
-        return time.monotonic() - self._last_beat < STALL_AFTER_S
+        return self._loop.alive()
 
     def ready(self) -> bool:
         """True when a model serves, this replica is connected with partitions assigned, and fetches progress."""
-        clients = self._clients
+        clients = self._loop.connection
         serving = self.watcher.current is not None and clients is not None and clients.assigned()
-        return serving and not self._stall.stalled
+        return serving and not self._loop.stalled
 
     def run(self) -> None:
-        """Connect (with backoff), route until stopped, reconnect after broker errors."""
-        backoff = 0.5
-        while not self._stop.is_set():
-            clients = self._clients_factory(self.settings)
-            try:
-                clients.open()
-                self._clients = clients
-                backoff = 0.5
-                logger.info("connected to %s as group %s", self.settings.bootstrap_servers, self.settings.group_id)
-                self._route(clients)
-            except KafkaError as exc:
-                self.metrics.broker_reconnects.inc()
-                logger.warning("Kafka error (%s: %s); reconnecting in %.1fs", type(exc).__name__, exc, backoff)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, self.settings.reconnect_backoff_max_s)
-            finally:
-                self._clients = None
-                self.metrics.ready.set(0)
-                clients.close()
-        logger.info("router stopped")
+        """Connect (with backoff), route until stopped, reconnect after broker errors.
 
-    def _route(self, clients: RouterClients) -> None:
-        while not self._stop.is_set():
-            self._last_beat = time.monotonic()
-            self.watcher.swap_if_ready()
-            records = clients.poll()
-            self.metrics.ready.set(1 if self.ready() else 0)
-            if records:
-                self._stall.progressed(time.monotonic())
-                self._handle(clients, records)
-            if time.monotonic() - self._last_lag > LAG_INTERVAL_S:
-                self._report_lag(clients)
+        The error policy, decided here and in :func:`service.pipeline.process_batch`:
+
+        - a record that cannot be decoded, classified or mapped is dead-lettered and the batch goes on; when
+          ``classifier.predict`` raises on a batch, the texts are classified one by one and only those it
+          fails on are dead-lettered (reason ``internal_error``);
+        - a ``KafkaError`` (broker away, producer fenced, group coordinator moved) is counted in
+          ``ticket_router_broker_reconnects_total``; the clients are closed (an open transaction is never
+          aborted in place: the replica's next producer fences it) and rebuilt after a backoff; the batch,
+          not committed, is read again;
+        - any other exception ends :meth:`run` after an error line naming it and the batch's positions: a
+          :class:`ClassifierError` (the model failed on every text of a batch, or returned a wrong count),
+          a :class:`ConfigError` (the broker refused a record sized to its limit) or a bug. The clients are
+          closed, the batch is not committed (its partitions' next owner reads it again) and the exception
+          propagates: ``ticket-router serve`` exits 2 for the first two, 1 with the traceback for a bug.
+        """
+        try:
+            self._loop.run()
+        except TicketRouterError as exc:
+            logger.error("router stopping: %s (%s)", exc, _batch_note(exc))
+            raise
+        except Exception as exc:
+            logger.exception("router stopping on an unexpected error (%s)", _batch_note(exc))
+            raise
+
+    def _connect(self) -> RouterClients:
+        clients = self._clients_factory(self.settings)
+        clients.open()
+        logger.info("connected to %s as group %s", self.settings.bootstrap_servers, self.settings.group_id)
+        return clients
+
+    def _outage(self, exc: Exception) -> str | None:
+        described = broker_outage(exc)
+        if described is not None:
+            self.metrics.broker_reconnects.inc()
+        return described
+
+    def _turn(self, clients: RouterClients, records: list[InRecord]) -> None:
+        self.watcher.swap_if_ready()  # between batches
+        if records:
+            self._handle(clients, records)
 
     def _handle(self, clients: RouterClients, records: list[InRecord]) -> None:
         started = time.perf_counter()
-        classifier = self.watcher.current
-        if classifier is None:  # load_initial() runs before run(); kept for type narrowing
-            raise RuntimeError("no model in service")
-        result = process_batch(records, classifier, self.policy, utc_now())
-        committed = clients.deliver(records, result.outgoing)
+        try:
+            classifier = self.watcher.current
+            if classifier is None:  # load_initial() runs before run(); kept for type narrowing
+                raise RuntimeError("no model in service")
+            result = process_batch(records, classifier, self.policy, utc_now())
+            committed = clients.deliver(records, result.outgoing)
+        except Exception as exc:
+            exc.add_note(f"batch {positions(records)} not committed")
+            raise
         self.metrics.commits.labels(outcome="committed" if committed else "aborted").inc()
         if committed or not clients.exactly_once:
             self._count(records, result, started)
@@ -135,19 +154,18 @@ class Router:
             m.inference_seconds.observe(result.inference_seconds)
         m.batch_seconds.observe(time.perf_counter() - started)
 
-    def _report_lag(self, clients: RouterClients) -> None:
-        self._last_lag = time.monotonic()
-        lags = clients.lag()
+    def _export_lag(self, lags: Mapping[TopicPartition, int]) -> None:
         for tp, lag in lags.items():
             self.metrics.consumer_lag.labels(topic=tp.topic, partition=str(tp.partition)).set(lag)
-        was_stalled = self._stall.stalled
-        if self._stall.check(self._last_lag, sum(lags.values())) and not was_stalled:
-            logger.error(
-                "fetches stopped progressing: %d records wait on %d partitions and none arrived for %gs",
-                sum(lags.values()),
-                sum(1 for lag in lags.values() if lag),
-                self.settings.stall_after_s,
-            )
-        elif was_stalled and not self._stall.stalled:
-            logger.info("fetches progress again")
-        self.metrics.fetch_stalled.set(1 if self._stall.stalled else 0)
+
+
+def _batch_note(exc: BaseException) -> str:
+    return "; ".join(getattr(exc, "__notes__", ())) or "no batch in hand"
+
+
+def positions(records: Sequence[InRecord]) -> str:
+    """``topic[partition]@first..last`` for each partition of a batch, for log lines."""
+    ends = next_offsets(records)
+    return ", ".join(
+        f"{tp.topic}[{tp.partition}]@{start}..{ends[tp] - 1}" for tp, start in first_offsets(records).items()
+    )

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 # Group joins finish after about session_timeout_ms / 2 on the embedded broker; Kafka's default
 # (45 s) would make every join and rebalance wait ~23 s.
@@ -17,7 +17,12 @@ CONSUMER_GROUP_DEFAULTS: dict[str, Any] = {
 
 
 class KafkaSettings(BaseSettings):
-    """Bootstrap servers and security options; embedded in each deployable's settings class."""
+    """Bootstrap servers and security options; embedded in each deployable's settings class.
+
+    Each deployable's subclass reads its ``TICKET_<APP>_*`` variables (its ``env_prefix``). This class itself
+    has no prefix and reads only its arguments: ambient ``BOOTSTRAP_SERVERS`` or ``SASL_PASSWORD`` variables
+    never reach a client built with it.
+    """
 
     bootstrap_servers: str = Field(
         default="127.0.0.1:9092", description="Comma-separated host:port list of Kafka brokers."
@@ -33,6 +38,20 @@ class KafkaSettings(BaseSettings):
     ssl_cafile: Path | None = Field(default=None, description="CA bundle to verify the brokers.")
     ssl_certfile: Path | None = Field(default=None, description="Client certificate (mutual TLS).")
     ssl_keyfile: Path | None = Field(default=None, description="Client key (mutual TLS).")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The environment only with an env prefix (a deployable's class); without one, the arguments alone."""
+        if not settings_cls.model_config.get("env_prefix"):
+            return (init_settings,)
+        return init_settings, env_settings, dotenv_settings, file_secret_settings
 
     @field_validator("bootstrap_servers")
     @classmethod

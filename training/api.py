@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from fastapi.responses import JSONResponse
+from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, SecretStr
 
 from classifier.registry import ModelRegistry
+from core.probes import probes_router
 from training.auth import require_token
 from training.forecast.http import forecast_router
 from training.forecast.serving import ForecastService
@@ -35,9 +36,6 @@ class JobBusy(Problem):
     """The answer when a refresh is already running."""
 
     job_id: str
-
-
-PLAIN_TEXT = {"content": {"text/plain": {"schema": {"type": "string"}}}}
 
 
 @dataclass
@@ -69,21 +67,7 @@ def create_app(api: TrainerApi) -> FastAPI:
     # Every endpoint that changes state carries this; the probes, /metrics and the read-only GETs do not.
     guarded = [Depends(require_token(api.api_token))]
 
-    @app.get("/healthz", response_class=PlainTextResponse, responses={503: {"description": "Stalled", **PLAIN_TEXT}})
-    def healthz() -> PlainTextResponse:
-        ok = api.alive()
-        return PlainTextResponse("ok\n" if ok else "stalled\n", status_code=200 if ok else 503)
-
-    @app.get("/readyz", response_class=PlainTextResponse, responses={503: {"description": "Not ready", **PLAIN_TEXT}})
-    def readyz() -> PlainTextResponse:
-        ok = api.ready()
-        return PlainTextResponse("ok\n" if ok else "not ready\n", status_code=200 if ok else 503)
-
-    @app.get(
-        "/metrics", response_class=Response, responses={200: {"description": "Prometheus text format", **PLAIN_TEXT}}
-    )
-    def metrics() -> Response:
-        return Response(generate_latest(api.metrics_registry), media_type=CONTENT_TYPE_LATEST)
+    app.include_router(probes_router(api.metrics_registry, api.alive, api.ready))
 
     @app.get("/models")
     def models() -> dict[str, Any]:

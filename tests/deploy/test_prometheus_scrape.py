@@ -1,4 +1,4 @@
-"""A real Prometheus server scrapes a real metrics endpoint: the helper the router's integration test uses."""
+"""A real Prometheus server scrapes the router's own metrics endpoint (the helper its integration test uses)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry
 
+from service.health import HealthServer
 from service.metrics import RouterMetrics
 from tests.deploy.prometheus_server import RunningPrometheus, free_port, run_prometheus
 
@@ -16,15 +17,14 @@ Factory = Callable[[Mapping[str, Sequence[str]]], RunningPrometheus]
 
 @pytest.fixture
 def router_metrics_endpoint() -> Iterator[tuple[str, RouterMetrics]]:
-    """The router's metrics on a free loopback port, served by prometheus_client's own server."""
+    """The router's metrics on a free loopback port, served by the router's own HTTP endpoints."""
     metrics = RouterMetrics(CollectorRegistry())
-    server, thread = start_http_server(0, addr="127.0.0.1", registry=metrics.registry)
+    server = HealthServer("127.0.0.1", 0, metrics.registry, alive=lambda: True, ready=lambda: True)
+    server.start()
     try:
-        yield f"127.0.0.1:{server.server_port}", metrics
+        yield f"127.0.0.1:{server.port}", metrics
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+        server.stop()
 
 
 def test_prometheus_scrapes_the_router_metrics(

@@ -9,11 +9,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from kafka import KafkaConsumer
-from kafka.errors import CommitFailedError, KafkaError, RebalanceInProgressError
+from kafka.errors import KafkaError
 from pydantic import ValidationError
 
 from schemas.common import utc_now, validation_error_fields
 from schemas.feedback import Feedback
+from streaming.consume_loop import ConsumeLoop, broker_outage
+from streaming.group_reader import TopicReader
 from streaming.kafka_config import KafkaSettings, consumer_kwargs
 from streaming.worker import BackgroundWorker
 from training.feedback.routed_fetch import fetch_routed_texts
@@ -23,7 +25,6 @@ from training.metrics import TrainerMetrics
 logger = logging.getLogger(__name__)
 
 Fetcher = Callable[[Sequence[PendingText]], dict[str, str]]
-STALL_AFTER_S = 120.0
 RETRY_PENDING_S = 30.0
 PENDING = "pending"
 
@@ -79,74 +80,50 @@ class FeedbackConsumer(BackgroundWorker):
         self._metrics = metrics
         self._fetch_timeout_s = fetch_timeout_s
         self._fetch = fetcher or (lambda wanted: fetch_routed_texts(kafka, wanted, fetch_timeout_s))
-        self._consumer: Any = None
-        self._last_beat = time.monotonic()
         self._next_resolve = 0.0
-        self.connected = False
+        self._loop: ConsumeLoop[TopicReader, Any] = ConsumeLoop(
+            "feedback consumer",
+            self._connect,
+            self._consume,
+            outage=_outage,
+            stop=self._stop,
+            log=logger,
+        )
 
     def alive(self) -> bool:
         """False when the loop has not turned for a long time."""
-        return time.monotonic() - self._last_beat < STALL_AFTER_S
+        return self._loop.alive()
 
     def ready(self) -> bool:
         """Connected to the broker and subscribed."""
-        return self.connected
+        return self._loop.connection is not None
 
     def run(self) -> None:
-        """Connect (with backoff), consume until stopped, reconnect after broker errors."""
-        backoff = 0.5
-        while not self._stop.is_set():
+        """Connect (with backoff), consume until stopped, reconnect after broker or store errors."""
+        self._loop.run()
+
+    def _connect(self) -> TopicReader:
+        kwargs = consumer_kwargs(self._kafka, self._group_id, max_poll_records=500, reconnect_backoff_max_ms=2000)
+        reader = TopicReader(KafkaConsumer(self._topic, **kwargs))
+        logger.info("reading corrections from %s as group %s", self._topic, self._group_id)
+        return reader
+
+    def _consume(self, reader: TopicReader, records: list[Any]) -> None:
+        fresh_references = False
+        if records:
+            for record in records:
+                fresh_references |= store_record(self._store, self._metrics, record) == PENDING
+            # Committed only after the store write; a batch read twice is harmless (same correction → stale).
+            reader.commit()
+        # Fresh references are read at once; ones that failed are retried now and then, not every poll.
+        if fresh_references or time.monotonic() >= self._next_resolve:
+            self._next_resolve = time.monotonic() + RETRY_PENDING_S
             try:
-                self._consumer = KafkaConsumer(
-                    self._topic,
-                    **consumer_kwargs(self._kafka, self._group_id, max_poll_records=500, reconnect_backoff_max_ms=2000),
-                )
-                self.connected = True
-                backoff = 0.5
-                logger.info("reading corrections from %s as group %s", self._topic, self._group_id)
-                self._consume()
-            except KafkaError as exc:
-                logger.warning("feedback consumer: %s: %s; reconnecting in %.1fs", type(exc).__name__, exc, backoff)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
-            except sqlite3.Error as exc:
-                # Nothing was committed for the batch that failed: it is read again after the pause.
-                logger.error("feedback store error (%s); retrying in %.1fs", exc, backoff)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 30.0)
-            finally:
-                self.connected = False
-                consumer, self._consumer = self._consumer, None
-                if consumer is not None:
-                    consumer.close()
-        logger.info("feedback consumer stopped")
-
-    def _consume(self) -> None:
-        while not self._stop.is_set():
-            self._last_beat = time.monotonic()
-            polled = self._consumer.poll(timeout_ms=500)
-            records = [r for batch in polled.values() for r in batch]
-            fresh_references = False
-            if records:
-                for record in records:
-                    fresh_references |= store_record(self._store, self._metrics, record) == PENDING
-                self._commit()
-            # Fresh references are read at once; ones that failed are retried now and then, not every poll.
-            if fresh_references or time.monotonic() >= self._next_resolve:
-                self._next_resolve = time.monotonic() + RETRY_PENDING_S
-                try:
-                    self.resolve_pending()
-                except (KafkaError, sqlite3.Error):
-                    raise
-                except Exception as exc:  # noqa: BLE001 - texts stay pending and are tried again later
-                    logger.error("reading referenced routed events failed: %s", type(exc).__name__)
-
-    def _commit(self) -> None:
-        try:
-            self._consumer.commit()
-        except (CommitFailedError, RebalanceInProgressError) as exc:
-            # The batch will be read again; storing it twice is harmless (same correction → stale).
-            logger.warning("feedback commit failed (%s); the batch will be re-read", type(exc).__name__)
+                self.resolve_pending()
+            except (KafkaError, sqlite3.Error):
+                raise
+            except Exception as exc:  # noqa: BLE001 - texts stay pending and are tried again later
+                logger.error("reading referenced routed events failed: %s", type(exc).__name__)
 
     def resolve_pending(self) -> int:
         """Read the text of corrections that only reference a routed event; returns how many were resolved."""
@@ -158,3 +135,11 @@ class FeedbackConsumer(BackgroundWorker):
         if found:
             logger.info("read the text of %d referenced routed events", len(found))
         return len(found)
+
+
+def _outage(exc: Exception) -> str | None:
+    """A broker error, or an error of the store: nothing was committed for the batch that failed, it is read
+    again after the pause."""
+    if isinstance(exc, sqlite3.Error):
+        return f"feedback store error ({type(exc).__name__})"
+    return broker_outage(exc)

@@ -12,6 +12,8 @@ from pydantic import ValidationError
 
 from schemas.common import validation_error_fields
 from schemas.loans import ForecastEvent, LoanRecord
+from streaming.consume_loop import ConsumeLoop
+from streaming.group_reader import TopicReader
 from streaming.kafka_config import KafkaSettings, consumer_kwargs
 from streaming.worker import BackgroundWorker
 from training.forecast.live_accuracy import record_accuracy
@@ -51,25 +53,21 @@ class LoansConsumer(BackgroundWorker):
         self._topic = topic
         self._source = source
         self._metrics = metrics
+        self._loop: ConsumeLoop[TopicReader, Any] = ConsumeLoop(
+            "loans consumer", self._connect, self._consume, stop=self._stop, log=logger
+        )
 
     def run(self) -> None:
-        backoff = 0.5
-        while not self._stop.is_set():
-            consumer: Any = None
-            try:
-                consumer = KafkaConsumer(self._topic, **consumer_kwargs(self._kafka, None, max_poll_records=1000))
-                backoff = 0.5
-                while not self._stop.is_set():
-                    records = [r for batch in consumer.poll(timeout_ms=500).values() for r in batch]
-                    if records:
-                        self.handle(records)
-            except KafkaError as exc:
-                logger.warning("loans consumer: %s: %s; reconnecting in %.1fs", type(exc).__name__, exc, backoff)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
-            finally:
-                if consumer is not None:
-                    consumer.close()
+        """Connect (with backoff), read until stopped, reconnect after broker errors."""
+        self._loop.run()
+
+    def _connect(self) -> TopicReader:
+        consumer = KafkaConsumer(self._topic, **consumer_kwargs(self._kafka, None, max_poll_records=1000))
+        return TopicReader(consumer, in_group=False)
+
+    def _consume(self, reader: TopicReader, records: list[Any]) -> None:
+        if records:
+            self.handle(records)
 
     def handle(self, records: list[Any]) -> int:
         """Validate and hand over a batch of loan records; returns how many the forecaster used.
