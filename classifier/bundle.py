@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import ValidationError
@@ -21,6 +21,9 @@ from schemas.decisions import DecisionCurves
 from schemas.manifest import ModelManifest
 from service.explain import LinearExplainer
 
+if TYPE_CHECKING:  # Keras ships no type information: mypy sees Any behind the name
+    import keras
+
 logger = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
@@ -34,7 +37,7 @@ class ModelRunner:
     probabilities come back in input order.
     """
 
-    def __init__(self, model: Any, batch_size: int = BATCH_SIZE) -> None:
+    def __init__(self, model: keras.Model, batch_size: int = BATCH_SIZE) -> None:
         import tensorflow as tf
 
         self._tf = tf

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from kafka import KafkaConsumer
+from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import CommitFailedError, KafkaError, RebalanceInProgressError
 from sqlalchemy.exc import DBAPIError
 
@@ -24,7 +25,7 @@ logger = logging.getLogger(__name__)
 STALL_AFTER_S = 120.0
 
 
-def decode_batch(records: list[Any], max_bytes: int, metrics: ConsoleMetrics) -> list[Incoming]:
+def decode_batch(records: list[ConsumerRecord], max_bytes: int, metrics: ConsoleMetrics) -> list[Incoming]:
     """The records that are triage events; every other one is logged by position and counted, never raised."""
     batch = []
     for record in records:

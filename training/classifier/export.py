@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,6 +37,9 @@ from training.classifier.report import CONFUSION_PNG, CURVES_PNG, plot_confusion
 from training.classifier.threshold_curves import decision_curves
 from training.classifier.train import TrainedModel
 
+if TYPE_CHECKING:  # Keras ships no type information: mypy sees Any behind the name
+    import keras
+
 logger = logging.getLogger(__name__)
 
 MODEL_FILE = "model.keras"
@@ -54,7 +57,7 @@ class Evaluation:
     decisions: DecisionCurves
 
 
-def evaluate_on_validation(model: Any, labels: list[str], data: LabelledTexts) -> Evaluation:
+def evaluate_on_validation(model: keras.Model, labels: list[str], data: LabelledTexts) -> Evaluation:
     """Calibrate the confidences on ``data``, compute the precision curves and the triage threshold there (on
     calibrated confidences), and measure the model, overall and per source."""
     space = LabelSpace(labels, data.label_to_department)

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from classifier.registry import ModelRegistry
-from core.cli import positive_int
+from core.cli import Subparsers, positive_int
 from training.catalog import describe_registry
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``models`` subcommand with its three actions."""
     parser = subparsers.add_parser(
         "models",
