@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -51,7 +51,7 @@ class Evaluation:
 
     threshold: float
     routed: list[str]
-    report: dict[str, Any]
+    report: dict[str, object]
     headline: dict[str, float]
     calibration: Calibration
     decisions: DecisionCurves
