@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.decisions import bundle_and_data  # noqa: E402
 from classifier.bundle import BundleClassifier  # noqa: E402
+from classifier.explain import stopwords  # noqa: E402
 from classifier.textclean import PLACEHOLDERS, clean_texts, stem_word  # noqa: E402
 from service.decisions import DecisionRules  # noqa: E402
-from service.explain import stopwords  # noqa: E402
 from service.pipeline import BatchPolicy, process_batch  # noqa: E402
 from service.routing import InRecord  # noqa: E402
 from training.classifier.data import LabelledTexts  # noqa: E402

@@ -11,15 +11,16 @@ import numpy as np
 from pydantic import ValidationError
 
 from classifier.calibration import apply_temperature
+from classifier.explain import LinearExplainer
 from classifier.label_space import LabelSpace, Probabilities
 from classifier.prediction import MAX_ALTERNATIVES, Prediction
+from classifier.prediction import smoke_test as check_predictions
 from classifier.textclean import CLEANING_VERSION, clean_texts
 from core.errors import ModelLoadError, TicketRouterError, describe_exception
 from core.hashing import sha256_file
 from schemas.common import describe_validation_error
 from schemas.decisions import DecisionCurves
 from schemas.manifest import ModelManifest
-from service.explain import LinearExplainer
 
 if TYPE_CHECKING:  # Keras ships no type information: mypy sees Any behind the name
     import keras
@@ -114,9 +115,7 @@ class BundleClassifier:
 
     def smoke_test(self) -> None:
         """Classify a fixed batch and check the answers are well-formed; raises :class:`ModelLoadError`."""
-        from service.model_watch import smoke_test
-
-        smoke_test(self)
+        check_predictions(self)
 
 
 def read_manifest(path: Path) -> ModelManifest:

@@ -1,10 +1,12 @@
-"""The classifier contract the router depends on: a Protocol and its value objects, free of TensorFlow."""
+"""The classifier contract the router depends on: a Protocol, its value objects, its smoke test; no TensorFlow."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 
+from core.errors import ModelLoadError, describe_exception
+from schemas.common import DEPARTMENTS
 from schemas.decisions import DecisionCurves
 
 MAX_ALTERNATIVES = 5
@@ -53,3 +55,24 @@ class Classifier(Protocol):
     def explain(self, texts: Sequence[str], labels: Sequence[str]) -> list[tuple[str, ...]]:
         """The few terms that most supported each text's label, same order (empty when the model cannot say)."""
         ...
+
+
+SMOKE_TEXTS = (
+    "I was charged twice on my credit card",
+    "my mortgage payment was not applied",
+    "what's the weather tomorrow",
+    "",
+)
+
+
+def smoke_test(classifier: Classifier) -> None:
+    """A new model must answer a fixed batch sensibly before it may serve; raises :class:`ModelLoadError`."""
+    try:
+        predictions = classifier.predict(list(SMOKE_TEXTS))
+    except Exception as exc:  # noqa: BLE001 - any failure of a candidate model is a refusal, never a crash
+        raise ModelLoadError(f"smoke test failed: {describe_exception(exc)}") from exc
+    if len(predictions) != len(SMOKE_TEXTS):
+        raise ModelLoadError(f"smoke test: {len(predictions)} predictions for {len(SMOKE_TEXTS)} texts")
+    for p in predictions:
+        if p.department not in DEPARTMENTS or not 0.0 <= p.confidence <= 1.0:
+            raise ModelLoadError(f"smoke test: invalid prediction {p.label!r} → {p.department!r} ({p.confidence})")

@@ -1,4 +1,4 @@
-"""``ticket-router``: the service side's console script (serve, demo, predict, redrive, broker, schemas)."""
+"""``ticket-router``: the router's console script (serve, demo, predict, redrive, broker, schemas)."""
 
 from __future__ import annotations
 

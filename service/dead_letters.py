@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
+from collections import Counter
 from datetime import datetime
 
 from pydantic_core import to_json
 
+from classifier.mask_records import mask_raw
+from classifier.masking import ALL_ENTITIES, mask_text
 from core.errors import InvalidEventError
 from schemas.outputs import DeadLetter, SourcePosition, Truncation
 from service.routing import REDRIVE_COUNT_HEADER, InRecord, OutRecord
+
+logger = logging.getLogger(__name__)
 
 RECORD_OVERHEAD_BYTES = 512
 """Kafka's record-batch and record framing plus the dead letter's headers, with room to spare."""
@@ -90,3 +96,34 @@ def _fitting_prefix(raw: bytes, encoding: str, room: int) -> str:
         else:
             high = middle - 1
     return text[:low]
+
+
+def masked_dead_letter(
+    record: InRecord,
+    error: InvalidEventError,
+    dlq_topic: str,
+    now: datetime,
+    max_record_bytes: int,
+    entities: frozenset[str] = ALL_ENTITIES,
+) -> tuple[OutRecord, Counter[str]]:
+    """The dead-letter record of ``record`` with its value, key and error masked, marked ``masked``.
+
+    Should masking ever fail, the value and key are left out rather than written in clear.
+    """
+    try:
+        value, counts = mask_raw(record.value, entities) if record.value is not None else (None, Counter[str]())
+        key, key_counts = mask_raw(record.key, entities) if record.key is not None else (None, Counter[str]())
+        message = mask_text(str(error), entities)
+        counts.update(key_counts)
+        counts.update(message.counts)
+    except Exception as exc:  # noqa: BLE001 - one record never stops the batch, and nothing leaves unmasked
+        logger.error(
+            "record %s[%d]@%d: masking failed (%s); dead-lettered without its value",
+            record.topic, record.partition, record.offset, type(exc).__name__,
+        )  # fmt: skip
+        value, key, counts, message = b"", None, Counter[str](), mask_text(error.reason)
+    letter_error = InvalidEventError(error.reason, message.text)
+    # 16 bytes stay free for the ',"masked":true' added below, so the letter still fits the producer's limit.
+    out = dead_letter_record(record._replace(value=value, key=key), letter_error, dlq_topic, now, max_record_bytes - 16)
+    letter = DeadLetter.model_validate_json(out.value).model_copy(update={"masked": True})
+    return out._replace(value=letter.model_dump_json().encode()), counts

@@ -7,37 +7,16 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from classifier.prediction import Classifier
-from core.errors import ModelLoadError, describe_exception
-from schemas.common import DEPARTMENTS
+from classifier.prediction import Classifier, smoke_test
+from core.errors import ModelLoadError
 from service.heap import settle_heap
 from service.metrics import RouterMetrics
 from streaming.worker import BackgroundWorker
 
 logger = logging.getLogger(__name__)
 
-SMOKE_TEXTS = (
-    "I was charged twice on my credit card",
-    "my mortgage payment was not applied",
-    "what's the weather tomorrow",
-    "",
-)
-
 Loader = Callable[[Path], Classifier]
 Resolver = Callable[[], Path]
-
-
-def smoke_test(classifier: Classifier) -> None:
-    """A new model must answer a fixed batch sensibly before it may serve; raises :class:`ModelLoadError`."""
-    try:
-        predictions = classifier.predict(list(SMOKE_TEXTS))
-    except Exception as exc:  # noqa: BLE001 - any failure of a candidate model is a refusal, never a crash
-        raise ModelLoadError(f"smoke test failed: {describe_exception(exc)}") from exc
-    if len(predictions) != len(SMOKE_TEXTS):
-        raise ModelLoadError(f"smoke test: {len(predictions)} predictions for {len(SMOKE_TEXTS)} texts")
-    for p in predictions:
-        if p.department not in DEPARTMENTS or not 0.0 <= p.confidence <= 1.0:
-            raise ModelLoadError(f"smoke test: invalid prediction {p.label!r} → {p.department!r} ({p.confidence})")
 
 
 def _fingerprint(path: Path) -> tuple[str, int]:

@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from classifier.mask_records import mask_event, masked_dead_letter
+from classifier.mask_records import mask_event
 from classifier.masking import ALL_ENTITIES
 from classifier.prediction import Classifier, Prediction
 from core.errors import ClassifierError, InvalidEventError
 from schemas.events import ComplaintEvent, SocialPostEvent
 from schemas.outputs import RoutedEvent
-from service.dead_letters import RECORD_OVERHEAD_BYTES
+from service.dead_letters import RECORD_OVERHEAD_BYTES, masked_dead_letter
 from service.decisions import Decision, DecisionRules, decide_batch
 from service.decode import decode_event
 from service.routing import InRecord, OutRecord, routed_record

@@ -1,4 +1,4 @@
-"""The README's Docker sections: the sample events it tells users to produce are valid input events."""
+"""The README checked against the tree: Docker samples are valid events, the floor plan names real paths."""
 
 from __future__ import annotations
 
@@ -29,3 +29,17 @@ def test_sections_name_the_entry_points(repo: Path) -> None:
         assert needle in docker, needle
     monitoring = section(readme, "Monitoring")
     assert "http://localhost:3000" in monitoring and "http://localhost:9090" in monitoring
+
+
+def test_where_things_live_names_paths_that_exist(repo: Path) -> None:
+    table = section((repo / "README.md").read_text(), "Where things live").split("| to find")[1]
+    named = re.findall(r"`([\w./*-]+/?)`", table)
+    assert len(named) > 40
+    missing = [name for name in named if not list(repo.glob(name.rstrip("/")))]
+    assert not missing, f"README 'Where things live' names paths that do not exist: {missing}"
+
+
+def test_where_things_live_covers_every_package(repo: Path) -> None:
+    table = section((repo / "README.md").read_text(), "Where things live")
+    packages = sorted(p.parent.name for p in repo.glob("*/__init__.py") if p.parent.name not in {"tests", "benchmarks"})
+    assert [p for p in packages if f"`{p}/" not in table] == []

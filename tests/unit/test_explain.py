@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from service.explain import LinearExplainer, surface
+from classifier.explain import LinearExplainer, surface
 
 VOCABULARY = ["card", "stolen", "my", "card stolen", "tokmask", "mortgag", "escrow", "deliveri", "the"]
 # Label 0 (cards): card, stolen, "card stolen", and the stopword "my" and a placeholder; label 1 (mortgages).

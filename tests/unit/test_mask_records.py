@@ -166,12 +166,12 @@ def test_feedback_store_only_ever_holds_masked_text(tmp_path: Path) -> None:
 
 
 def test_a_record_masking_cannot_handle_is_dead_lettered_without_its_value(monkeypatch: pytest.MonkeyPatch) -> None:
-    import classifier.mask_records
+    import service.dead_letters
 
     def broken(value: bytes, entities: frozenset[str] = ALL_ENTITIES) -> object:
         raise RuntimeError("unexpected")
 
-    monkeypatch.setattr(classifier.mask_records, "mask_raw", broken)
+    monkeypatch.setattr(service.dead_letters, "mask_raw", broken)
     result, _ = _batch(b"{ card 4111111111111111")
     letter = DeadLetter.model_validate_json(result.outgoing[0].value)
     assert letter.masked and letter.raw == "" and letter.reason == "invalid_json" and _clear(result.outgoing[0].value)
