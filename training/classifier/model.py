@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TypedDict, Unpack
 
 import numpy as np
 
-if TYPE_CHECKING:  # Keras ships no type information: the names tell readers the type, mypy sees Any
+if TYPE_CHECKING:  # Keras ships no type information: mypy sees Any behind these names
     import keras
 
     from classifier.keras_layers import TfidfLogisticRegression
