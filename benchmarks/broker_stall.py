@@ -21,11 +21,11 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition  # noqa: E402
+from kafka.consumer.fetcher import ConsumerRecord  # noqa: E402
 from kafka.structs import OffsetAndMetadata  # noqa: E402
 
 from benchmarks.harness import cpu_seconds  # noqa: E402
@@ -39,7 +39,7 @@ OUTPUTS = [f"stall-probe.out{i}" for i in range(9)]
 
 def produce(bootstrap: str, rate: int, total: int, linger_ms: int, sent: list[int], stop: threading.Event) -> None:
     """Send ``total`` records at ``rate`` per second; ``sent[0]`` counts them."""
-    producer: Any = KafkaProducer(bootstrap_servers=[bootstrap], acks=1, linger_ms=linger_ms, batch_size=512 * 1024)
+    producer = KafkaProducer(bootstrap_servers=[bootstrap], acks=1, linger_ms=linger_ms, batch_size=512 * 1024)
     start = time.perf_counter()
     for i in range(total):
         if stop.is_set():
@@ -52,9 +52,9 @@ def produce(bootstrap: str, rate: int, total: int, linger_ms: int, sent: list[in
     producer.close()
 
 
-def forward(mode: str, consumer: Any, producer: Any, records: list[Any]) -> None:
-    """Hand one poll's records on as the router would in ``mode``, and commit their offsets."""
-    if mode == "plain":
+def forward(mode: str, consumer: KafkaConsumer, producer: KafkaProducer | None, records: list[ConsumerRecord]) -> None:
+    """Hand one poll's records on as the router would in ``mode`` (no producer: plain), and commit their offsets."""
+    if mode == "plain" or producer is None:
         consumer.commit()
         return
     offsets: dict[TopicPartition, int] = {}
@@ -98,7 +98,7 @@ def main() -> None:
         worker = threading.Thread(
             target=produce, args=(broker.bootstrap, args.rate, total, args.linger_ms, sent, stop), daemon=True
         )
-        consumer: Any = KafkaConsumer(
+        consumer = KafkaConsumer(
             TOPIC,
             bootstrap_servers=[broker.bootstrap],
             group_id="stall-probe",
@@ -111,7 +111,7 @@ def main() -> None:
             fetch_max_wait_ms=20,
             fetch_max_bytes=args.fetch_max_bytes,
         )
-        producer: Any = None
+        producer: KafkaProducer | None = None
         if args.mode != "plain":
             transactional = {"transactional_id": "stall-probe"} if args.mode == "transactional" else {}
             producer = KafkaProducer(bootstrap_servers=[broker.bootstrap], acks="all", linger_ms=2, **transactional)

@@ -15,8 +15,9 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -34,7 +35,15 @@ from training.classifier.data import (  # noqa: E402
     load_production,
     stratified_split,
 )
-from training.classifier.evaluate import choose_threshold, source_metrics  # noqa: E402
+from training.classifier.evaluate import (  # noqa: E402
+    ClassificationMetrics,
+    HeadlineKey,
+    choose_threshold,
+    source_metrics,
+)
+
+if TYPE_CHECKING:  # scikit-learn ships no type information: mypy sees Any behind the name
+    from sklearn.pipeline import Pipeline
 
 TARGETS = {
     "cfpb.macro_f1": 0.65,
@@ -45,7 +54,7 @@ TARGETS = {
 }
 
 
-def anchor_pipeline() -> Any:
+def anchor_pipeline() -> Pipeline:
     """TF-IDF word 1-2-grams + character 2-5-grams, multinomial logistic regression (the issue's anchor)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -58,11 +67,12 @@ def anchor_pipeline() -> Any:
     return make_pipeline(features, LogisticRegression(C=10.0, max_iter=2000))
 
 
-def flat(by_source: dict[str, dict[str, Any]]) -> dict[str, float]:
+def flat(by_source: Mapping[str, ClassificationMetrics]) -> dict[str, float]:
     """The issue's headline numbers per source."""
-    out = {}
+    out: dict[str, float] = {}
+    keys: tuple[HeadlineKey, ...] = ("accuracy", "macro_f1", "in_scope_accuracy", "out_of_scope_recall")
     for source, metrics in by_source.items():
-        for key in ("accuracy", "macro_f1", "in_scope_accuracy", "out_of_scope_recall"):
+        for key in keys:
             if key in metrics:
                 out[f"{source}.{key}"] = metrics[key]
     return out

@@ -17,7 +17,6 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from benchmarks.harness import load_texts, percentile, say
 from schemas.outputs import RoutedEvent
@@ -56,7 +55,7 @@ def triage_bytes(index: int, text: str, now: datetime) -> bytes:
     )
 
 
-def run(events: int, resolves: int, database_url: str | None, database: str, work: Path) -> dict[str, Any]:
+def run(events: int, resolves: int, database_url: str | None, database: str, work: Path) -> dict[str, object]:
     """Start broker and console, produce, time the ingest, then time resolves one by one."""
     with EmbeddedBroker() as broker:
         kafka = KafkaSettings(bootstrap_servers=broker.bootstrap)

@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.harness import say  # noqa: E402
 from core.paths import default_data_dir  # noqa: E402
-from schemas.forecast import ForecastManifest  # noqa: E402
+from schemas.forecast import ForecastManifest, ValueKind  # noqa: E402
 
-SERIES = {
+SERIES: dict[str, tuple[str, ValueKind]] = {
     "loans-amount": ("prosper_loans.csv", "amount"),
     "originations-count": ("prosper_originations.csv", "count"),
 }
@@ -117,7 +117,7 @@ def main() -> None:
                 file, value = SERIES[name]
                 options = TrainOptions(
                     loans=default_data_dir() / "loans" / file,
-                    value=value,  # type: ignore[arg-type]
+                    value=value,
                     out=root / name,
                     evaluation=EvaluationSettings(lstm_refit_days=args.refit),
                     version=f"{name}-4",

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kafka import KafkaConsumer, KafkaProducer
 
@@ -203,7 +203,7 @@ class OutputCollector:
         self.consumer.close()
 
 
-def producer(kafka: KafkaSettings, linger_ms: int = 5) -> Any:
+def producer(kafka: KafkaSettings, linger_ms: int = 5) -> KafkaProducer:
     """A fast producer for load generation; a longer linger means fewer, larger batches."""
     return KafkaProducer(**kafka.client_kwargs(), acks=1, linger_ms=linger_ms, batch_size=512 * 1024)
 

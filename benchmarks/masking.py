@@ -96,9 +96,9 @@ def shared_texts(data_dir: Path) -> dict[str, list[str]]:
     return out
 
 
-def false_positives(masker: Masker, texts: dict[str, list[str]]) -> dict[str, Any]:
+def false_positives(masker: Masker, texts: dict[str, list[str]]) -> dict[str, object]:
     """Per source: texts with at least one mask, masks applied, by entity."""
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     for source, batch in texts.items():
         counts: Counter[str] = Counter()
         touched = 0
@@ -116,9 +116,9 @@ def false_positives(masker: Masker, texts: dict[str, list[str]]) -> dict[str, An
     return out
 
 
-def recall(masker: Masker, texts: Sequence[str], per_entity: int, seed: int = 19) -> dict[str, Any]:
+def recall(masker: Masker, texts: Sequence[str], per_entity: int, seed: int = 19) -> dict[str, object]:
     """Per entity: generated identifiers put between the words of real texts, the share fully masked."""
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     for entity, generate in sorted(GENERATORS.items()):
         rng = random.Random(seed)
         caught = 0
@@ -170,7 +170,7 @@ def main() -> None:
     if not args.no_presidio:
         for score in args.presidio_score:
             maskers[f"presidio_patterns_min_score_{score}"] = presidio_masker(score)
-    result: dict[str, Any] = {
+    result: dict[str, object] = {
         name: {"false_positives": false_positives(masker, texts), "recall": recall(masker, sample, args.per_entity)}
         for name, masker in maskers.items()
     }

@@ -21,7 +21,6 @@ import os
 import statistics
 import sys
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -57,7 +56,7 @@ def main() -> None:
         "before": {"PYTHONPATH": str(base), "TICKET_ROUTER_MODEL_PATH": str(base_model)},
         "after": {"TICKET_ROUTER_MODEL_PATH": str(after_model)},
     }
-    result: dict[str, Any] = {"routers": args.routers, "models": {k: Path(v["TICKET_ROUTER_MODEL_PATH"]).name
+    result: dict[str, object] = {"routers": args.routers, "models": {k: Path(v["TICKET_ROUTER_MODEL_PATH"]).name
                                                                    for k, v in variants.items()}}  # fmt: skip
     for kind, n in (("short", args.short), ("long", args.long)):
         texts = load_texts(kind, n)

@@ -76,13 +76,13 @@ def main() -> None:
                 say(f"round {round_number + 1}: tracing {mode}")
                 runs[mode].append(backlog_rate("short", texts, args.routers, env, [("traceparent", TRACEPARENT)]))
     result: dict[str, object] = {"events": args.events, "routers": args.routers, "runs": runs}
-    for mode, measured in runs.items():
-        result[f"{mode}_events_per_s"] = statistics.median(r["events_per_s"] for r in measured)
-        result[f"{mode}_routers_cpu_us_per_event"] = statistics.median(r["routers_cpu_us_per_event"] for r in measured)
-    off_rate, on_rate = result["off_events_per_s"], result["on_events_per_s"]
-    off_cpu, on_cpu = result["off_routers_cpu_us_per_event"], result["on_routers_cpu_us_per_event"]
-    result["throughput_change_pct"] = 100 * (on_rate / off_rate - 1)  # type: ignore[operator]
-    result["cpu_per_event_change_pct"] = 100 * (on_cpu / off_cpu - 1)  # type: ignore[operator]
+    rate = {mode: statistics.median(r["events_per_s"] for r in measured) for mode, measured in runs.items()}
+    cpu = {mode: statistics.median(r["routers_cpu_us_per_event"] for r in measured) for mode, measured in runs.items()}
+    for mode in runs:
+        result[f"{mode}_events_per_s"] = rate[mode]
+        result[f"{mode}_routers_cpu_us_per_event"] = cpu[mode]
+    result["throughput_change_pct"] = 100 * (rate["on"] / rate["off"] - 1)
+    result["cpu_per_event_change_pct"] = 100 * (cpu["on"] / cpu["off"] - 1)
     result["otlp_bytes_received"] = _Sink.received
     print(json.dumps(result, indent=2, sort_keys=True))  # noqa: T201
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import ValidationError
@@ -23,6 +23,9 @@ from schemas.common import describe_validation_error
 from schemas.decisions import DecisionCurves
 from schemas.manifest import ModelManifest
 
+if TYPE_CHECKING:  # Keras ships no type information: mypy sees Any behind the name
+    import keras
+
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 256
@@ -35,7 +38,7 @@ class ModelRunner:
     probabilities come back in input order.
     """
 
-    def __init__(self, model: Any, batch_size: int = BATCH_SIZE) -> None:
+    def __init__(self, model: keras.Model, batch_size: int = BATCH_SIZE) -> None:
         import tensorflow as tf
 
         self._tf = tf

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from classifier.textclean import PLACEHOLDERS, stem_word
+
+if TYPE_CHECKING:  # Keras ships no type information: mypy sees Any behind the name
+    import keras
 
 LINEAR_LAYER = "tfidf_linear"
 TERMS = 3
@@ -59,7 +62,7 @@ class LinearExplainer:
         self.readable = np.fromiter((_readable(t, common) for t in self.vocabulary), bool, len(self.vocabulary))
 
     @classmethod
-    def from_model(cls, model: Any) -> LinearExplainer | None:
+    def from_model(cls, model: keras.Model) -> LinearExplainer | None:
         """The explainer of a Keras model's linear branch; ``None`` for a model without one."""
         try:
             layer = model.get_layer(LINEAR_LAYER)

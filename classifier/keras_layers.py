@@ -2,35 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import keras
 from keras import ops
+
+if TYPE_CHECKING:  # TensorFlow ships no type information: mypy sees Any behind these names
+    import tensorflow as tf
 
 
 @keras.saving.register_keras_serializable(package="ticket_router")
 class MaskedGlobalMaxPooling1D(keras.layers.Layer):  # type: ignore[misc]  # keras is untyped
     """Max over time of the real (unmasked) steps; Keras's own max pooling ignores the padding mask."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.supports_masking = True
 
-    def call(self, inputs: Any, mask: Any = None) -> Any:
+    def call(self, inputs: tf.Tensor, mask: tf.Tensor | None = None) -> tf.Tensor:
         if mask is not None:
             keep = ops.expand_dims(ops.cast(mask, inputs.dtype), -1)
             # Padded steps are pushed far below any activation, so they never win the max.
             inputs = inputs * keep + (1.0 - keep) * -1e9
         return ops.max(inputs, axis=1)
 
-    def compute_mask(self, inputs: Any, mask: Any = None) -> None:
+    def compute_mask(self, inputs: tf.Tensor, mask: tf.Tensor | None = None) -> None:
         return None
 
     def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
         return (input_shape[0], input_shape[2])
 
 
-def word_ngrams(tokens: Any, widths: tuple[int, ...]) -> tuple[Any, Any]:
+def word_ngrams(tokens: tf.RaggedTensor, widths: tuple[int, ...]) -> tuple[tf.Tensor, tf.Tensor]:
     """N-grams of whitespace tokens (a ragged ``[texts, tokens]`` tensor) joined by a space, as
     ``(grams, text of each gram)``: scikit-learn's word analyzer with ``token_pattern=r"\\S+"``."""
     import tensorflow as tf
@@ -39,7 +42,7 @@ def word_ngrams(tokens: Any, widths: tuple[int, ...]) -> tuple[Any, Any]:
     return grams.flat_values, grams.value_rowids()
 
 
-def char_wb_ngrams(tokens: Any, widths: tuple[int, ...]) -> tuple[Any, Any]:
+def char_wb_ngrams(tokens: tf.RaggedTensor, widths: tuple[int, ...]) -> tuple[tf.Tensor, tf.Tensor]:
     """Character n-grams of each space-padded token, as ``(grams, text of each gram)``: scikit-learn's
     ``char_wb`` analyzer (a token shorter than a width yields itself once)."""
     import tensorflow as tf
@@ -69,7 +72,7 @@ class TfidfLogisticRegression(keras.layers.Layer):  # type: ignore[misc]  # kera
         word_widths: tuple[int, ...],
         char_widths: tuple[int, ...],
         max_tokens: int,
-        **kwargs: Any,
+        **kwargs: object,
     ) -> None:
         super().__init__(**kwargs)
         import tensorflow as tf
@@ -95,7 +98,9 @@ class TfidfLogisticRegression(keras.layers.Layer):  # type: ignore[misc]  # kera
         )
         self.bias = self.add_weight(shape=(self.n_labels,), initializer="zeros", trainable=False, name="bias")
 
-    def _block(self, grams: Any, rows: Any, table: Any, batch: Any) -> tuple[Any, Any, Any]:
+    def _block(
+        self, grams: tf.Tensor, rows: tf.Tensor, table: tf.lookup.StaticHashTable, batch: tf.Tensor
+    ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
         """``(row, feature, normalised tf-idf)`` of one vectorizer's n-grams that are in the vocabulary."""
         import tensorflow as tf
 
@@ -108,7 +113,7 @@ class TfidfLogisticRegression(keras.layers.Layer):  # type: ignore[misc]  # kera
         norm = tf.sqrt(tf.math.unsorted_segment_sum(value * value, row, batch))
         return row, feature, value / tf.gather(norm, row)
 
-    def call(self, texts: Any) -> Any:
+    def call(self, texts: tf.Tensor) -> tf.Tensor:
         import tensorflow as tf
 
         batch = tf.shape(texts, out_type=tf.int64)[0]
@@ -123,7 +128,7 @@ class TfidfLogisticRegression(keras.layers.Layer):  # type: ignore[misc]  # kera
     def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
         return (input_shape[0], self.n_labels)
 
-    def get_config(self) -> dict[str, Any]:
+    def get_config(self) -> dict[str, object]:
         return {
             **super().get_config(),
             "word_vocabulary": self.word_vocabulary,

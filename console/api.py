@@ -53,7 +53,7 @@ def current_agent(request: Request) -> str:
 Agent = Annotated[str, Depends(current_agent)]
 
 
-def _conflict(detail: str, **extra: Any) -> JSONResponse:
+def _conflict(detail: str, **extra: object) -> JSONResponse:
     return JSONResponse({"detail": detail, **extra}, status_code=409)
 
 

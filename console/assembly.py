@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kafka.errors import KafkaError
 from prometheus_client import CollectorRegistry
@@ -22,6 +22,9 @@ from console.store import WorkStore
 from core.errors import ConfigError
 from core.http_thread import serve_in_thread
 from streaming.worker import BackgroundWorker
+
+if TYPE_CHECKING:
+    import uvicorn
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +80,7 @@ class ConsoleService:
             ready=self.ready,
         )
         self._stack = contextlib.ExitStack()
-        self._server: Any = None
+        self._server: uvicorn.Server | None = None
         self.port = settings.http_port
 
     def alive(self) -> bool:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from kafka import KafkaConsumer
+from kafka.consumer.fetcher import ConsumerRecord
 from sqlalchemy.exc import DBAPIError
 
 from console.metrics import ConsoleMetrics
@@ -22,7 +22,7 @@ from streaming.worker import BackgroundWorker
 logger = logging.getLogger(__name__)
 
 
-def decode_batch(records: list[Any], max_bytes: int, metrics: ConsoleMetrics) -> list[Incoming]:
+def decode_batch(records: list[ConsumerRecord], max_bytes: int, metrics: ConsoleMetrics) -> list[Incoming]:
     """The records that are triage events; every other one is logged by position and counted, never raised."""
     batch = []
     for record in records:
@@ -54,7 +54,7 @@ class TriageConsumer(BackgroundWorker):
         self._settings = settings
         self._store = store
         self._metrics = metrics
-        self._loop: ConsumeLoop[TopicReader, Any] = ConsumeLoop(
+        self._loop: ConsumeLoop[TopicReader, ConsumerRecord] = ConsumeLoop(
             "triage consumer",
             self._connect,
             self._consume,
@@ -93,7 +93,7 @@ class TriageConsumer(BackgroundWorker):
         logger.info("reading %s as group %s", s.triage_topic, s.group_id)
         return reader
 
-    def _consume(self, reader: TopicReader, records: list[Any]) -> None:
+    def _consume(self, reader: TopicReader, records: list[ConsumerRecord]) -> None:
         if not records:
             return
         batch = decode_batch(records, self._settings.max_message_bytes, self._metrics)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
@@ -37,9 +37,9 @@ class Publisher:
     def __init__(self, settings: ConsoleSettings) -> None:
         self._settings = settings
         self._lock = threading.Lock()
-        self._producer: Any = None
+        self._producer: KafkaProducer | None = None
 
-    def _open(self) -> Any:
+    def _open(self) -> KafkaProducer:
         if self._producer is None:
             producer = KafkaProducer(
                 **self._settings.client_kwargs(),

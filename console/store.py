@@ -6,9 +6,9 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple, overload
+from typing import NamedTuple, overload
 
-from sqlalchemy import Engine, case, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Engine, case, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -347,13 +347,13 @@ class WorkStore:
         )
 
 
-def _claimable(agent: str, now: datetime) -> Any:
+def _claimable(agent: str, now: datetime) -> ColumnElement[bool]:
     return or_(WorkItem.claimed_until.is_(None), WorkItem.claimed_until <= now, WorkItem.claimed_by == agent)
 
 
 def _new_item(
     routed: RoutedEvent, reason: ItemReason, now: datetime, position: SourcePosition | None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """The column values of a new work item (a plain dict: bulk inserts skip building ORM objects)."""
     offered = suggestions(routed)
     event = routed.event

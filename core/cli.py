@@ -11,7 +11,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
@@ -26,6 +26,8 @@ Handler = Callable[[argparse.Namespace], int]
 Options = dict[str, tuple[str, type, str]]
 """``--option: (settings field, type, help)``: options that override one settings field each."""
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+"""What a command module's ``register(subparsers)`` receives (argparse names the class privately)."""
 
 
 def add_settings_options(parser: argparse.ArgumentParser, options: Options) -> None:

@@ -6,9 +6,13 @@ import contextlib
 import socket
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from core.errors import ConfigError
+
+if TYPE_CHECKING:
+    import uvicorn
+    from fastapi import FastAPI
 
 START_TIMEOUT_S = 15.0
 
@@ -25,7 +29,9 @@ def listen(host: str, port: int, what: str) -> socket.socket:
     return sock
 
 
-def serve_in_thread(app: Any, host: str, port: int, stack: contextlib.ExitStack, what: str) -> tuple[Any, int]:
+def serve_in_thread(
+    app: FastAPI, host: str, port: int, stack: contextlib.ExitStack, what: str
+) -> tuple[uvicorn.Server, int]:
     """Start ``app`` and wait until it serves; returns the uvicorn server and the bound port.
 
     ``stack`` receives the shutdown (ask the server to exit, join its thread, close the socket). Outside the

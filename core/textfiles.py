@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from core.errors import DataError
 
@@ -61,7 +61,7 @@ def csv_rows(path: Path, required: Sequence[str], what: str = "input file") -> I
         yield from reader
 
 
-def jsonl_objects(path: Path, what: str = "input file") -> Iterator[tuple[int, dict[str, Any]]]:
+def jsonl_objects(path: Path, what: str = "input file") -> Iterator[tuple[int, dict[str, object]]]:
     """``(line number, object)`` of every non-blank line of a JSON-lines file, streamed in file order."""
     check_input_file(path, what)
     number = 0
@@ -80,7 +80,7 @@ def jsonl_objects(path: Path, what: str = "input file") -> Iterator[tuple[int, d
             yield number, record
 
 
-def checked_text(value: Any, where: str) -> str:
+def checked_text(value: object, where: str) -> str:
     """``value`` when it is a string that can be written as UTF-8 (JSON allows lone surrogates; files do not)."""
     if not isinstance(value, str):
         raise DataError(f"{where}: missing or not a string")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaValue
 
 from schemas.events import INPUT_EVENT_ADAPTER, ComplaintEvent, SocialPostEvent
 from schemas.feedback import Feedback
@@ -28,7 +28,7 @@ MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-def all_schemas() -> dict[str, dict[str, Any]]:
+def all_schemas() -> dict[str, JsonSchemaValue]:
     """Every contract's JSON Schema by file stem, including the input-event union."""
     schemas = {name: model.model_json_schema() for name, model in MODELS.items()}
     schemas["input_event"] = INPUT_EVENT_ADAPTER.json_schema()

@@ -6,7 +6,7 @@ import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from classifier.masking import mask_text
 from classifier.prediction import Classifier
@@ -19,7 +19,7 @@ CHUNK = 4096
 """Rows read and classified together (the classifier batches them further)."""
 
 
-def read_rows(path: Path, text_column: str, id_column: str | None = None) -> Iterator[tuple[str, Any]]:
+def read_rows(path: Path, text_column: str, id_column: str | None = None) -> Iterator[tuple[str, object]]:
     """``(text, id)`` of every row of a ``.csv`` or ``.jsonl`` file, in file order; a :class:`DataError` naming
     the file (and line) for anything that cannot be read.
 
@@ -38,12 +38,12 @@ def read_rows(path: Path, text_column: str, id_column: str | None = None) -> Ite
     return itertools.chain([first], rows)
 
 
-def _csv_rows(path: Path, text_column: str, id_column: str | None) -> Iterator[tuple[str, Any]]:
+def _csv_rows(path: Path, text_column: str, id_column: str | None) -> Iterator[tuple[str, object]]:
     for row in csv_rows(path, [c for c in (text_column, id_column) if c is not None]):
         yield row[text_column] or "", row[id_column] if id_column else None
 
 
-def _jsonl_rows(path: Path, text_column: str, id_column: str | None) -> Iterator[tuple[str, Any]]:
+def _jsonl_rows(path: Path, text_column: str, id_column: str | None) -> Iterator[tuple[str, object]]:
     for number, record in jsonl_objects(path):
         text = checked_text(record.get(text_column), f"{path}:{number}: field {text_column!r}")
         row_id = record.get(id_column) if id_column else None
@@ -54,7 +54,7 @@ def _jsonl_rows(path: Path, text_column: str, id_column: str | None) -> Iterator
 
 def predict_file(
     classifier: Classifier,
-    rows: Iterator[tuple[str, Any]],
+    rows: Iterator[tuple[str, object]],
     out: IO[str],
     rules: DecisionRules | None = None,
     top_k: int = 3,
@@ -63,7 +63,7 @@ def predict_file(
     """Route every row with the router's decisions for events of ``kind``; returns the number of rows written."""
     rules = rules or DecisionRules()
     written = 0
-    chunk: list[tuple[str, Any]] = []
+    chunk: list[tuple[str, object]] = []
 
     def flush() -> None:
         nonlocal written
@@ -72,7 +72,7 @@ def predict_file(
         decisions = decide_batch(classifier, texts, [kind] * len(texts), predictions, rules)
         for (_, row_id), p, d in zip(chunk, predictions, decisions, strict=True):
             department, reason = decide(p, d.threshold)
-            record: dict[str, Any] = {"row": written}
+            record: dict[str, object] = {"row": written}
             if row_id is not None:
                 record["id"] = row_id
             record |= {"department": department, "label": p.label, "confidence": round(p.confidence, 6)}

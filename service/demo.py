@@ -17,7 +17,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer
 
@@ -161,7 +160,7 @@ def _stream(
 ) -> DemoOutcome:
     outputs = [settings.routed_topic(d) for d in DEPARTMENTS] + [settings.dlq_topic]
     reader = KafkaConsumer(*outputs, **consumer_kwargs(kafka, None, isolation_level="read_committed"))
-    producer: Any = KafkaProducer(**kafka.client_kwargs(), linger_ms=5, acks="all")
+    producer = KafkaProducer(**kafka.client_kwargs(), linger_ms=5, acks="all")
     outcome = DemoOutcome()
     try:
         reader.poll(timeout_ms=200)

@@ -9,6 +9,7 @@ from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import IllegalStateError, KafkaError, MessageSizeTooLargeError
+from kafka.producer.future import FutureRecordMetadata
 from kafka.structs import OffsetAndMetadata
 
 from core.errors import ConfigError
@@ -85,7 +86,7 @@ class RouterClients(GroupMember):
                 reconnect_backoff_max_ms=2_000,
             ),
         )
-        producer_kwargs: dict[str, Any] = {
+        producer_kwargs: dict[str, object] = {
             **s.client_kwargs(),
             "acks": "all",
             "linger_ms": 2,
@@ -137,11 +138,14 @@ class RouterClients(GroupMember):
                 "at or below the broker's message.max.bytes"
             ) from exc
 
-    def _send_all(self, outgoing: Sequence[OutRecord]) -> list[Any]:
+    def _send_all(self, outgoing: Sequence[OutRecord]) -> list[FutureRecordMetadata]:
         return [self.producer.send(o.topic, key=o.key, value=o.value, headers=o.headers) for o in outgoing]
 
     def _deliver_transactional(
-        self, records: Sequence[InRecord], outgoing: Sequence[OutRecord], offsets: dict[TopicPartition, Any]
+        self,
+        records: Sequence[InRecord],
+        outgoing: Sequence[OutRecord],
+        offsets: dict[TopicPartition, OffsetAndMetadata],
     ) -> bool:
         """One transaction: outputs and offsets; False after a rebalance (aborted, rewound: read again).
 
@@ -166,7 +170,9 @@ class RouterClients(GroupMember):
             self.close()
             raise
 
-    def _deliver_then_commit(self, outgoing: Sequence[OutRecord], offsets: dict[TopicPartition, Any]) -> bool:
+    def _deliver_then_commit(
+        self, outgoing: Sequence[OutRecord], offsets: dict[TopicPartition, OffsetAndMetadata]
+    ) -> bool:
         futures = self._send_all(outgoing)
         self.producer.flush()
         for future in futures:

@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
@@ -76,12 +75,12 @@ class Redrive:
             raise BrokerError(f"redrive stopped by a Kafka error: {type(exc).__name__}: {exc}") from exc
         return self.tally
 
-    def _consumer(self) -> Any:
+    def _consumer(self) -> KafkaConsumer:
         s, o = self.settings, self.options
         kwargs = consumer_kwargs(s, o.group_id, isolation_level="read_committed", max_poll_records=o.batch_size)
         return KafkaConsumer(**kwargs)
 
-    def _producer(self) -> Any:
+    def _producer(self) -> KafkaProducer:
         transactional_id = f"{self.options.group_id}-{socket.gethostname()}-{os.getpid()}"
         producer = KafkaProducer(
             **self.settings.client_kwargs(), acks="all", transactional_id=transactional_id, max_block_ms=10_000
@@ -89,7 +88,7 @@ class Redrive:
         producer.init_transactions()
         return producer
 
-    def _start(self, consumer: Any) -> dict[TopicPartition, int]:
+    def _start(self, consumer: KafkaConsumer) -> dict[TopicPartition, int]:
         """Assign every DLQ partition at its start position; returns the ends (high watermarks) at start."""
         topic = self.settings.dlq_topic
         partitions = consumer.partitions_for_topic(topic)
@@ -107,7 +106,7 @@ class Redrive:
                 consumer.seek(tp, committed)
         return {tp: end for tp, end in ends.items() if consumer.position(tp) < end}
 
-    def _drain(self, consumer: Any, producer: Any) -> None:
+    def _drain(self, consumer: KafkaConsumer, producer: KafkaProducer | None) -> None:
         remaining = self._start(consumer)
         expected = sum(end - consumer.position(tp) for tp, end in remaining.items())
         logger.info("redrive: up to %d records to read from %d partitions", expected, len(remaining))
@@ -136,7 +135,7 @@ class Redrive:
                 break
         self._on_progress(self.tally, expected)
 
-    def _handle(self, batch: list[InRecord], consumer: Any, producer: Any) -> None:
+    def _handle(self, batch: list[InRecord], consumer: KafkaConsumer, producer: KafkaProducer | None) -> None:
         o = self.options
         planned = [plan(record, o.selection, o.max_redrives, o.to_topic) for record in batch]
         if producer is not None:
@@ -146,7 +145,9 @@ class Redrive:
             self._on_planned(decision, record)
 
     @staticmethod
-    def _publish(planned: list[Planned], batch: list[InRecord], consumer: Any, producer: Any) -> None:
+    def _publish(
+        planned: list[Planned], batch: list[InRecord], consumer: KafkaConsumer, producer: KafkaProducer
+    ) -> None:
         # The re-published records and the group's new position commit together: a crashed run resumes
         # after the last committed batch and never sends a record twice.
         offsets = {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in next_offsets(batch).items()}

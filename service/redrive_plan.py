@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, NamedTuple
+from typing import Literal, NamedTuple
 
 from pydantic import ValidationError
 
@@ -116,7 +116,7 @@ class Tally:
             self.sent_by_reason[planned.letter.reason] += 1
             self.sent_to[planned.out.topic] += 1
 
-    def summary(self, dry_run: bool, **extra: Any) -> dict[str, Any]:
+    def summary(self, dry_run: bool, **extra: object) -> dict[str, object]:
         """The run's figures; with ``dry_run`` "redriven" counts what would have been sent."""
         refused = {reason: self.outcomes[reason] for reason in REFUSALS}
         return {

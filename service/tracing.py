@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from opentelemetry import trace
 from opentelemetry.propagators.textmap import Getter
@@ -21,6 +21,10 @@ from core.errors import ConfigError
 from service.kafka_delivery import RouterClients
 from service.routing import InRecord, OutRecord
 from service.settings import RouterSettings
+
+if TYPE_CHECKING:  # the SDK is the optional tracing extra: imported when tracing starts
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 logger = logging.getLogger(__name__)
 
@@ -140,14 +144,14 @@ class RouterTracing:
 
     def __init__(self, settings: RouterSettings) -> None:
         self.settings = settings
-        self._provider: Any = None
+        self._provider: TracerProvider | None = None
         self.tracer: Tracer = trace.NoOpTracer()
 
     def clients(self, settings: RouterSettings) -> RouterClients:
         """A clients factory for :class:`service.router.Router`."""
         return TracedClients(settings, self.tracer)
 
-    def start(self, exporter: Any = None) -> None:
+    def start(self, exporter: SpanExporter | None = None) -> None:
         """Create the SDK provider with a batch exporter (``exporter`` or the one OTEL_TRACES_EXPORTER names)."""
         try:
             from opentelemetry.sdk.resources import Resource
@@ -174,7 +178,7 @@ class RouterTracing:
             provider.shutdown()
 
 
-def configured_exporter() -> Any:
+def configured_exporter() -> SpanExporter | None:
     """The span exporter OTEL_TRACES_EXPORTER names: otlp (HTTP/protobuf, OTEL_EXPORTER_OTLP_*), console or none."""
     name = os.environ.get("OTEL_TRACES_EXPORTER", "otlp").split(",")[0].strip().lower()
     if name == "none":

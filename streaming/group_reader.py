@@ -6,7 +6,8 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kafka import TopicPartition
+from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import CommitFailedError, KafkaError, RebalanceInProgressError
 
 logger = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ UNANSWERED_CHECKS = 2
 loaded machine is not an outage)."""
 
 
-def flatten(polled: Mapping[Any, Iterable[Any]]) -> list[Any]:
+def flatten(polled: Mapping[TopicPartition, Iterable[ConsumerRecord]]) -> list[ConsumerRecord]:
     """The records of a ``KafkaConsumer.poll`` answer (a batch per partition) in one list."""
     return [record for batch in polled.values() for record in batch]
 
@@ -73,7 +74,7 @@ class GroupMember:
             return False
 
 
-def _coordinator_answers(consumer: Any, partition: TopicPartition) -> bool:
+def _coordinator_answers(consumer: KafkaConsumer, partition: TopicPartition) -> bool:
     try:
         consumer.committed(partition, timeout_ms=COORDINATOR_PROBE_MS)
     except KafkaError as exc:
@@ -85,12 +86,12 @@ def _coordinator_answers(consumer: Any, partition: TopicPartition) -> bool:
 class TopicReader(GroupMember):
     """A connection of :class:`streaming.consume_loop.ConsumeLoop` over a subscribed ``KafkaConsumer``."""
 
-    def __init__(self, consumer: Any, poll_timeout_ms: int = 500, in_group: bool = True) -> None:
+    def __init__(self, consumer: KafkaConsumer, poll_timeout_ms: int = 500, in_group: bool = True) -> None:
         self.consumer = consumer
         self.in_group = in_group
         self._poll_timeout_ms = poll_timeout_ms
 
-    def poll(self) -> list[Any]:
+    def poll(self) -> list[ConsumerRecord]:
         """The records that arrived, waiting at most the poll timeout for the first ones."""
         return flatten(self.consumer.poll(timeout_ms=self._poll_timeout_ms))
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 # Group joins finish after about session_timeout_ms / 2 on the embedded broker; Kafka's default
 # (45 s) would make every join and rebalance wait ~23 s.
-CONSUMER_GROUP_DEFAULTS: dict[str, Any] = {
+CONSUMER_GROUP_DEFAULTS: dict[str, object] = {
     "session_timeout_ms": 6000,
     "heartbeat_interval_ms": 1000,
 }
@@ -70,9 +70,9 @@ class KafkaSettings(BaseSettings):
             raise ValueError("SASL needs sasl_mechanism, sasl_username and sasl_password")
         return self
 
-    def client_kwargs(self) -> dict[str, Any]:
+    def client_kwargs(self) -> dict[str, object]:
         """Keyword arguments for any kafka-python client (producer, consumer, admin)."""
-        kwargs: dict[str, Any] = {
+        kwargs: dict[str, object] = {
             "bootstrap_servers": [s.strip() for s in self.bootstrap_servers.split(",")],
             "security_protocol": self.security_protocol,
         }
@@ -87,7 +87,7 @@ class KafkaSettings(BaseSettings):
         return kwargs
 
 
-def consumer_kwargs(kafka: KafkaSettings, group_id: str | None, **overrides: Any) -> dict[str, Any]:
+def consumer_kwargs(kafka: KafkaSettings, group_id: str | None, **overrides: object) -> dict[str, object]:
     """Consumer keyword arguments: connection, group defaults, manual commits; ``overrides`` win."""
     kwargs = {
         **kafka.client_kwargs(),

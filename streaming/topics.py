@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
 
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
@@ -24,7 +23,7 @@ def ensure_topics(
 ) -> list[str]:
     """Create each missing topic; returns the names that were created."""
     wanted = sorted(set(names))
-    admin: Any = KafkaAdminClient(**kafka.client_kwargs(), request_timeout_ms=timeout_ms)
+    admin = KafkaAdminClient(**kafka.client_kwargs(), request_timeout_ms=timeout_ms)
     try:
         existing = set(admin.list_topics())
         missing = [name for name in wanted if name not in existing]

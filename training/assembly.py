@@ -6,7 +6,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry
 
@@ -24,6 +24,9 @@ from training.metrics import TrainerMetrics
 from training.refresh import Refresher
 from training.scheduler import RefreshScheduler
 from training.settings import TrainerSettings
+
+if TYPE_CHECKING:
+    import uvicorn
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +107,7 @@ class TrainerService:
             api_token=settings.api_token,
         )
         self._stack = contextlib.ExitStack()
-        self._server: Any = None
+        self._server: uvicorn.Server | None = None
 
     def forecaster(self) -> ForecastService | None:
         """The loaded forecast source (None until loaded, or when none is configured)."""

@@ -6,18 +6,17 @@ import logging
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from core.errors import TicketRouterError
 from schemas.common import utc_now
 
 logger = logging.getLogger(__name__)
 
-JobFn = Callable[[str], dict[str, Any]]
+JobFn = Callable[[str], Mapping[str, object]]
 """A job's work: called with the job id, returns a JSON-able result."""
 
 
@@ -47,10 +46,10 @@ class Job:
     state: JobState = JobState.RUNNING
     started_at: datetime = field(default_factory=utc_now)
     finished_at: datetime | None = None
-    result: dict[str, Any] | None = None
+    result: Mapping[str, object] | None = None
     error: str | None = None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         """The JSON form served by ``GET /jobs/{id}``."""
         return {
             "id": self.id,

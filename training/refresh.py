@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol, TypedDict
 
 from classifier.prediction import Classifier
 from classifier.registry import MANIFEST, ModelRegistry, write_manifest
@@ -55,6 +55,21 @@ def as_labelled(corrections: Sequence[Correction]) -> EvalSet:
     return EvalSet([c.text for c in corrections], [c.department for c in corrections])
 
 
+class RefreshResult(TypedDict):
+    """What one refresh did: the challenger's version, the decision and both models' scores (a job's result)."""
+
+    version: str
+    promoted: bool
+    reason: str
+    champion_version: str | None
+    current: str | None
+    champion_scores: dict[str, float]
+    challenger_scores: dict[str, float]
+    corrections_used: int
+    corrections_held_back: int
+    training_seconds: float
+
+
 class Refresher:
     """One refresh at a time (the job runner guarantees it): train, score both models, decide, publish."""
 
@@ -77,7 +92,7 @@ class Refresher:
         self.policy = policy
         self._champion: tuple[str, Classifier] | None = None
 
-    def run(self, refresh_id: str = "") -> dict[str, Any]:
+    def run(self, refresh_id: str = "") -> RefreshResult:
         """Run one refresh; returns the decision with both score sets. Raises when training or loading fails."""
         try:
             result = self._run(refresh_id)
@@ -87,7 +102,7 @@ class Refresher:
         self.metrics.refresh_runs.labels(outcome="promoted" if result["promoted"] else "rejected").inc()
         return result
 
-    def _run(self, refresh_id: str) -> dict[str, Any]:
+    def _run(self, refresh_id: str) -> RefreshResult:
         read_at = utc_now()
         corrections = self.store.corrections()
         train, held = split_corrections(corrections, self.policy.holdout_fraction)

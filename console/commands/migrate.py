@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from console.commands.serve import add_options, load_settings
+from core.cli import Subparsers
 from core.errors import ConfigError
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``migrate`` subcommand."""
     parser = subparsers.add_parser(
         "migrate",

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-from typing import Any
 
 from console.settings import ENV_PREFIX, ConsoleSettings
-from core.cli import Options, add_settings_options, serve_until_signalled, settings_epilog, settings_from
+from core.cli import Options, Subparsers, add_settings_options, serve_until_signalled, settings_epilog, settings_from
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +28,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     add_settings_options(parser, OPTIONS)
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``serve`` subcommand."""
     parser = subparsers.add_parser(
         "serve",

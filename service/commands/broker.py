@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
-from typing import Any
 
-from core.cli import bounded_int
+from core.cli import Subparsers, bounded_int
 
 LIMIT_NOTE = (
     "memory only, for development: every fetch lists all batches stored in a partition, so consumers fall "
@@ -17,7 +16,7 @@ LIMIT_NOTE = (
 )
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``broker`` subcommand."""
     parser = subparsers.add_parser(
         "broker",

@@ -9,9 +9,9 @@ import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from core.cli import positive_int
+from core.cli import Subparsers, positive_int
 from core.paths import default_data_dir
 
 if TYPE_CHECKING:  # the demo's modules bring in Kafka: imported when the command runs
@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # the demo's modules bring in Kafka: imported when the comman
     from service.demo_traffic import DemoMessage
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``demo`` subcommand."""
     parser = subparsers.add_parser(
         "demo",

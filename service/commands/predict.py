@@ -6,15 +6,14 @@ import argparse
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from classifier.prediction import MAX_ALTERNATIVES
-from core.cli import bounded_int, unit_interval
+from core.cli import Subparsers, bounded_int, unit_interval
 
 logger = logging.getLogger(__name__)
 
 # Options that override one router setting each (the same policy as ``ticket-router serve``).
-POLICY_OPTIONS: dict[str, tuple[str, Callable[[str], Any], str]] = {
+POLICY_OPTIONS: dict[str, tuple[str, Callable[[str], object], str]] = {
     "--target-precision": ("target_precision", float, "auto-routed precision to reach, 0.80-0.99 (default: 0.95)"),
     "--target-precision-by-department": ("target_precision_by_department", str, "e.g. collections=0.98,cards=0.9"),
     "--threshold": (
@@ -27,7 +26,7 @@ POLICY_OPTIONS: dict[str, tuple[str, Callable[[str], Any], str]] = {
 }
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``predict`` subcommand."""
     parser = subparsers.add_parser(
         "predict",

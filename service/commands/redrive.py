@@ -8,10 +8,11 @@ import json
 import re
 import sys
 from datetime import UTC, datetime, timedelta
-from typing import Any, get_args
+from typing import get_args
 
 from pydantic import ValidationError
 
+from core.cli import Subparsers
 from core.errors import ConfigError
 from schemas.common import describe_validation_error, utc_now
 from schemas.outputs import DeadLetterReason
@@ -35,7 +36,7 @@ def parse_instant(text: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``redrive`` subcommand."""
     parser = subparsers.add_parser(
         "redrive",
@@ -95,11 +96,11 @@ def default_group(router_group: str, args: argparse.Namespace) -> str:
     return f"{router_group}-redrive-{hashlib.sha256(json.dumps(typed).encode()).hexdigest()[:10]}"
 
 
-def _describe(planned: Planned, record: InRecord) -> dict[str, Any] | None:
+def _describe(planned: Planned, record: InRecord) -> dict[str, object] | None:
     """One dry-run line: where a selected record would go, or why it is refused (never its value)."""
     if planned.outcome == "passed_over":
         return None
-    line: dict[str, Any] = {"dlq": f"{record.topic}/{record.partition}/{record.offset}"}
+    line: dict[str, object] = {"dlq": f"{record.topic}/{record.partition}/{record.offset}"}
     letter = planned.letter
     if letter is not None:
         line |= {

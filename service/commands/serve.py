@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from core.cli import unit_interval
+from core.cli import Subparsers, unit_interval
 from core.errors import ConfigError
 from schemas.common import describe_validation_error
 from service.allocator import ensure_allocator
@@ -22,7 +22,7 @@ from service.settings import ENV_PREFIX, RouterSettings
 logger = logging.getLogger(__name__)
 
 # Options that override one settings field each; every other field is set by environment only.
-OPTIONS: dict[str, tuple[str, Callable[[str], Any], str]] = {
+OPTIONS: dict[str, tuple[str, Callable[[str], object], str]] = {
     "--bootstrap-servers": ("bootstrap_servers", str, "Kafka brokers, host:port[,host:port]"),
     "--group-id": ("group_id", str, "consumer group"),
     "--input-topics": ("input_topics", str, "comma-separated input topics"),
@@ -47,7 +47,7 @@ def settings_help() -> str:
     return "\n".join(lines)
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``serve`` subcommand."""
     parser = subparsers.add_parser(
         "serve",

@@ -9,15 +9,18 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from training.classifier.data import load_production
+from classifier.masking import mask_text
+from training.classifier.data import production_rows
 
 QUIET_TF = {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}
 
 
 def write_small_csv(data_dir: Path, path: Path, per_department: int = 40, seed: int = 3) -> Path:
-    """``text,label`` rows, ``per_department`` of every department (labels are department names), shuffled."""
-    data = load_production(data_dir)
-    rows = list(zip(data.texts, data.departments, strict=True))
+    """``text,label`` rows, ``per_department`` of every department (labels are department names), shuffled.
+
+    Only the rows written are masked (as training masks every row), not the whole shared data set.
+    """
+    rows = [(row.text, row.department) for row in production_rows(data_dir)[0]]
     random.Random(seed).shuffle(rows)
     taken: dict[str, int] = {}
     with path.open("w", newline="", encoding="utf-8") as fh:
@@ -26,7 +29,7 @@ def write_small_csv(data_dir: Path, path: Path, per_department: int = 40, seed: 
         for text, department in rows:
             if taken.get(department, 0) < per_department:
                 taken[department] = taken.get(department, 0) + 1
-                writer.writerow([text[:600], department])
+                writer.writerow([mask_text(text).text[:600], department])
     return path
 
 

@@ -195,7 +195,9 @@ def test_broker_outage_is_survived_without_restart(
         assert reader.read_until(1, timeout=60) and reader.ids() == ["b"]
         reader.close()
         assert router.process.poll() is None, "recovered without a restart"
-        assert metric_value(router.metrics(), "ticket_router_broker_reconnects_total") >= 0
+        # Polling rides out the outage in place; the new broker does not know the replica's transactional id, so
+        # its first delivery fails and the clients are rebuilt, once.
+        assert metric_value(router.metrics(), "ticket_router_broker_reconnects_total") == 1
         assert router.terminate() == 0
 
 

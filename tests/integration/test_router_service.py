@@ -81,6 +81,7 @@ def test_every_event_lands_exactly_once_and_bad_input_is_dead_lettered(
     assert metric_value(body, "ticket_router_events_routed_total") == 300
     assert metric_value(body, "ticket_router_events_dead_lettered_total", reason="not_utf8") == 1
     assert metric_value(body, "ticket_router_batch_size_events_count") >= 1
+    assert metric_value(body, "ticket_router_batch_size_events_sum") == len(items), "the batches hold every record once"
     assert router.terminate() == 0
     assert "Traceback" not in router.log()
     for text in TEXTS:

@@ -187,7 +187,8 @@ def test_feedback_needs_text_or_reference() -> None:
     data = {k: v for k, v in FEEDBACK.items() if k != "text"}
     assert "routed_event" in _error_text(Feedback, data)
     ref = {"topic": "routed.cards", "partition": 1, "offset": 3}
-    assert Feedback.model_validate({**data, "routed_event": ref}).routed_event is not None
+    reference = Feedback.model_validate({**data, "routed_event": ref}).routed_event
+    assert reference is not None and reference.model_dump() == ref
 
 
 def test_unknown_department_is_refused() -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry
 
-from classifier.prediction import Classifier
+from classifier.prediction import Classifier, Prediction
 from core.errors import ModelLoadError
 from service.metrics import RouterMetrics
 from service.model_watch import ModelWatcher
@@ -15,7 +16,7 @@ from tests.unit.fakes import KeywordClassifier
 
 
 class BrokenClassifier(KeywordClassifier):
-    def predict(self, texts):  # type: ignore[no-untyped-def]
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
         raise ValueError("tensor shape mismatch")
 
 
@@ -36,7 +37,8 @@ def _loader(path: Path) -> Classifier:
 
 
 def test_swaps_new_version_and_refuses_broken_ones(tmp_path: Path) -> None:
-    metrics = RouterMetrics(CollectorRegistry())
+    registry = CollectorRegistry()
+    metrics = RouterMetrics(registry)
     current = {"path": _bundle(tmp_path, "v1")}
     watcher = ModelWatcher(lambda: current["path"], _loader, metrics, interval_s=60)
     assert watcher.load_initial().version == "v1"
@@ -50,14 +52,16 @@ def test_swaps_new_version_and_refuses_broken_ones(tmp_path: Path) -> None:
         watcher.check_now()
         assert watcher.swap_if_ready() is None
         assert watcher.current is not None and watcher.current.version == "v1"
-    assert metrics.model_reloads.labels(outcome="refused")._value.get() == 2, "each bad bundle is tried once"
+    reloads = registry.get_sample_value("ticket_router_model_reloads_total", {"outcome": "refused"})
+    assert reloads == 2, "each bad bundle is tried once"
 
     current["path"] = _bundle(tmp_path, "v2")
     watcher.check_now()
     assert watcher.current.version == "v1", "the swap waits for the loop"
     swapped = watcher.swap_if_ready()
     assert swapped is not None and swapped.version == "v2" and watcher.current.version == "v2"
-    assert metrics.model_info.labels(version="v2")._value.get() == 1
+    assert registry.get_sample_value("ticket_router_model_info", {"version": "v2"}) == 1
+    assert registry.get_sample_value("ticket_router_model_info", {"version": "v1"}) is None, "only v2 is in service"
 
 
 def test_no_loadable_model_at_start_is_an_error(tmp_path: Path) -> None:

@@ -53,8 +53,19 @@ def test_failed_automatic_refresh_backs_off() -> None:
     assert scheduler.check_once() is None, "no crash loop"
 
 
-def test_scheduler_thread_stops() -> None:
-    scheduler = RefreshScheduler(JobRunner(), lambda _t: None, lambda: 0, 50, 0, 0.01)
+def test_scheduler_thread_checks_until_stopped() -> None:
+    checks = threading.Semaphore(0)
+
+    def count_new() -> int:
+        checks.release()
+        return 0
+
+    before = set(threading.enumerate())
+    scheduler = RefreshScheduler(JobRunner(), lambda _t: None, count_new, 50, 0, 0.01)
     scheduler.start()
+    (thread,) = [t for t in set(threading.enumerate()) - before if t.name == RefreshScheduler.name]
+    assert checks.acquire(timeout=10) and checks.acquire(timeout=10), "the thread checks the triggers repeatedly"
     scheduler.stop()
-    scheduler.stop()
+    assert not thread.is_alive(), "stop() returns once the thread has ended"
+    scheduler.stop()  # idempotent
+    assert scheduler.healthy()

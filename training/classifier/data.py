@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from classifier.masking import mask_text
 from core.errors import DataError
@@ -75,20 +76,26 @@ def load_taxonomy(data_dir: Path) -> dict[tuple[str, str], str]:
     return {(r["source"], r["label"]): r["department"] for r in rows}
 
 
-def load_production(data_dir: Path) -> LabelledTexts:
-    """The shared CFPB, Banking77 and CLINC150 data, masked and mapped by the taxonomy, ``exclude`` rows dropped.
+class ProductionRow(NamedTuple):
+    """One row of the shared data as the file holds it (text not masked yet), with its label and department."""
 
-    Labels are fine-grained so the softmax learns coherent intents: ``cfpb:<department>`` for complaints,
-    ``banking77:<intent>``, ``clinc150:<intent>`` for in-scope CLINC150 queries and ``out_of_scope`` for the
-    rest of CLINC150. Routing uses the department, the sum of its labels' probabilities.
+    source: str
+    label: str
+    department: str
+    text: str
+
+
+def production_rows(data_dir: Path) -> tuple[list[ProductionRow], dict[str, int]]:
+    """The shared CFPB, Banking77 and CLINC150 rows mapped by the taxonomy, ``exclude`` and empty rows dropped.
+
+    Also returns how many rows each file holds (taxonomy included), for provenance. Texts are as read: callers
+    that train or evaluate mask them (:func:`load_production`); a caller that keeps a few rows masks only those.
     """
     if not (data_dir / TAXONOMY).is_file():
         raise DataError(f"shared data not found at {data_dir} (expected {TAXONOMY}): set TICKET_DATA_DIR")
     taxonomy = load_taxonomy(data_dir)
-    texts: list[str] = []
-    labels: list[str] = []
-    sources: list[str] = []
-    files = [_provenance(data_dir / TAXONOMY, len(taxonomy), data_dir)]
+    kept: list[ProductionRow] = []
+    counts = {TAXONOMY: len(taxonomy)}
     specs = (
         ("cfpb", CFPB, "narrative", "product"),
         ("banking77", BANKING77, "text", "intent"),
@@ -96,7 +103,7 @@ def load_production(data_dir: Path) -> LabelledTexts:
     )
     for source, name, text_col, label_col in specs:
         rows = read_csv(data_dir / name, [text_col, label_col])
-        files.append(_provenance(data_dir / name, len(rows), data_dir))
+        counts[name] = len(rows)
         for row in rows:
             department = taxonomy.get((source, row[label_col]))
             if department is None and source == "clinc150":
@@ -111,18 +118,22 @@ def load_production(data_dir: Path) -> LabelledTexts:
                 label = OUT_OF_SCOPE
             else:
                 label = f"{source}:{row[label_col]}"
-            texts.append(mask_text(row[text_col]).text)  # the model learns from what the router sees
-            labels.append(label)
-            sources.append(source)
-    mapping = dict(zip(labels, (_department_of(label, taxonomy) for label in labels), strict=True))
-    return LabelledTexts(texts, labels, mapping, sources, files)
+            kept.append(ProductionRow(source, label, department, row[text_col]))
+    return kept, counts
 
 
-def _department_of(label: str, taxonomy: dict[tuple[str, str], str]) -> str:
-    if label == OUT_OF_SCOPE:
-        return TRIAGE
-    source, _, name = label.partition(":")
-    return name if source == "cfpb" else taxonomy[(source, name)]
+def load_production(data_dir: Path) -> LabelledTexts:
+    """The shared CFPB, Banking77 and CLINC150 data, masked and mapped by the taxonomy, ``exclude`` rows dropped.
+
+    Labels are fine-grained so the softmax learns coherent intents: ``cfpb:<department>`` for complaints,
+    ``banking77:<intent>``, ``clinc150:<intent>`` for in-scope CLINC150 queries and ``out_of_scope`` for the
+    rest of CLINC150. Routing uses the department, the sum of its labels' probabilities.
+    """
+    rows, counts = production_rows(data_dir)
+    files = [_provenance(data_dir / name, n, data_dir) for name, n in counts.items()]
+    texts = [mask_text(r.text).text for r in rows]  # the model learns from what the router sees
+    mapping = {r.label: r.department for r in rows}
+    return LabelledTexts(texts, [r.label for r in rows], mapping, [r.source for r in rows], files)
 
 
 def load_routing(path: Path) -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple, NotRequired, TypedDict
 
 import numpy as np
 
@@ -15,7 +15,9 @@ from schemas.common import DEPARTMENTS, TRIAGE
 from schemas.decisions import Calibration, DecisionCurves
 from training.promotion import Scores
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # Keras ships no type information: mypy sees Any behind its name
+    import keras
+
     from classifier.bundle import BundleClassifier
     from training.classifier.data import LabelledTexts
 
@@ -25,6 +27,29 @@ THRESHOLD_RULE = (
     "departments of the validation split, triage included, on that split (ties: the lowest threshold)"
 )
 BATCH = 256
+HeadlineKey = Literal["accuracy", "macro_f1", "out_of_scope_recall", "in_scope_accuracy"]
+HEADLINE_KEYS: tuple[HeadlineKey, ...] = ("accuracy", "macro_f1", "out_of_scope_recall", "in_scope_accuracy")
+"""The figures of :func:`classification_metrics` that go into a manifest's flat metrics."""
+
+
+class ClassScores(TypedDict):
+    """One true class: precision, recall and F1 rounded to 4 places, and its rows."""
+
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+class ClassificationMetrics(TypedDict):
+    """What :func:`classification_metrics` reports (the triage figures only when triage is a true class)."""
+
+    n: int
+    accuracy: float
+    macro_f1: float
+    per_class: dict[str, ClassScores]
+    out_of_scope_recall: NotRequired[float]
+    in_scope_accuracy: NotRequired[float]
 
 
 def macro_f1(true: Sequence[str], pred: Sequence[str]) -> float:
@@ -59,7 +84,7 @@ def choose_threshold(space: LabelSpace, probs: Probabilities, true_departments: 
     return best_t
 
 
-def classification_metrics(true: Sequence[str], pred: Sequence[str]) -> dict[str, Any]:
+def classification_metrics(true: Sequence[str], pred: Sequence[str]) -> ClassificationMetrics:
     """accuracy, :func:`macro_f1`, per_class precision/recall/F1/support of the true classes, and with triage
     among them ``out_of_scope_recall`` (the share of true-triage rows predicted triage) and ``in_scope_accuracy``."""
     from sklearn.metrics import precision_recall_fscore_support
@@ -67,7 +92,7 @@ def classification_metrics(true: Sequence[str], pred: Sequence[str]) -> dict[str
     classes = sorted(set(true))
     t, p = np.asarray(true, dtype=object), np.asarray(pred, dtype=object)
     precision, recall, f1, support = precision_recall_fscore_support(t, p, labels=classes, zero_division=0)
-    out: dict[str, Any] = {
+    out: ClassificationMetrics = {
         "n": len(t),
         "accuracy": round(accuracy(true, pred), 4),
         "macro_f1": round(macro_f1(true, pred), 4),
@@ -92,7 +117,7 @@ def classification_metrics(true: Sequence[str], pred: Sequence[str]) -> dict[str
 
 def source_metrics(
     true_departments: Sequence[str], routed_departments: Sequence[str], sources: Sequence[str]
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, ClassificationMetrics]:
     """:func:`classification_metrics` of every source (cfpb, banking77, clinc150, …) on its own rows."""
     out = {}
     src = np.asarray(sources, dtype=object)
@@ -104,15 +129,12 @@ def source_metrics(
     return out
 
 
-def headline(by_source: dict[str, dict[str, Any]], overall: dict[str, Any]) -> dict[str, float]:
+def headline(by_source: Mapping[str, ClassificationMetrics], overall: ClassificationMetrics) -> dict[str, float]:
     """The flat numbers for the manifest: overall and per-source accuracy, macro-F1 and triage figures."""
-    flat = {"accuracy": overall["accuracy"], "macro_f1": overall["macro_f1"]}
-    for key in ("out_of_scope_recall", "in_scope_accuracy"):
-        if key in overall:
-            flat[key] = overall[key]
+    flat: dict[str, float] = {key: overall[key] for key in HEADLINE_KEYS if key in overall}
     if len(by_source) > 1:
         for name, m in by_source.items():
-            for key in ("accuracy", "macro_f1", "out_of_scope_recall", "in_scope_accuracy"):
+            for key in HEADLINE_KEYS:
                 if key in m:
                     flat[f"{name}.{key}"] = m[key]
     return {k: float(v) for k, v in flat.items()}
@@ -124,13 +146,13 @@ class Evaluation:
 
     threshold: float
     routed: list[str]
-    report: dict[str, Any]
+    report: dict[str, object]
     headline: dict[str, float]
     calibration: Calibration
     decisions: DecisionCurves
 
 
-def evaluate_on_validation(model: Any, labels: list[str], data: LabelledTexts) -> Evaluation:
+def evaluate_on_validation(model: keras.Model, labels: list[str], data: LabelledTexts) -> Evaluation:
     """Calibrate the confidences on ``data``, compute the precision curves and the triage threshold there (on
     calibrated confidences), and measure the model, overall and per source."""
     from classifier.bundle import ModelRunner
@@ -150,7 +172,7 @@ def evaluate_on_validation(model: Any, labels: list[str], data: LabelledTexts) -
     argmax = space.routed(probs, 0.0)
     top_label = space.top_labels(probs)
     label_acc = accuracy(data.labels, top_label)
-    report = {
+    report: dict[str, object] = {
         "triage_threshold": threshold,
         "threshold_rule": THRESHOLD_RULE,
         "departments": overall,
@@ -178,7 +200,7 @@ def true_departments(labels: Sequence[str], label_to_department: Mapping[str, st
 
 def evaluate_rows(
     bundle: BundleClassifier, texts: Sequence[str], labels: Sequence[str], threshold: float
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """Metrics of ``bundle`` on labelled rows (``ticket-trainer evaluate``); the top level is at the granularity
     of ``labels``: departments after the threshold, or the bundle's labels by top label."""
     if not texts:
@@ -186,7 +208,7 @@ def evaluate_rows(
     departments = true_departments(labels, dict(bundle.manifest.label_to_department))
     probs = bundle.probabilities(texts)
     dept_metrics = classification_metrics(departments, bundle.space.routed(probs, threshold))
-    result: dict[str, Any] = {"threshold": threshold}
+    result: dict[str, object] = {"threshold": threshold}
     if all(lab in DEPARTMENTS for lab in labels):
         result["level"] = "department"
         result.update(dept_metrics)
@@ -195,7 +217,7 @@ def evaluate_rows(
         result.update(classification_metrics(labels, bundle.space.top_labels(probs)))
         result.pop("out_of_scope_recall", None)
         result.pop("in_scope_accuracy", None)
-    for key in ("out_of_scope_recall", "in_scope_accuracy"):
+    for key in HEADLINE_KEYS[2:]:  # the triage figures are of departments whatever the level
         if key in dept_metrics:
             result[key] = dept_metrics[key]
     result["departments"] = dept_metrics

@@ -6,11 +6,18 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from training.classifier.model import ModelConfig
+
+if TYPE_CHECKING:  # scikit-learn, SciPy and Keras ship no type information: mypy sees Any behind these names
+    from scipy.sparse import csr_matrix
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from classifier.keras_layers import TfidfLogisticRegression
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +38,12 @@ def first_tokens(cleaned: Sequence[str], max_tokens: int) -> list[str]:
 class TfidfRegression:
     """The fitted scikit-learn parts: word and ``char_wb`` vectorizers, the logistic regression, the text cut."""
 
-    word: Any
-    char: Any
-    regression: Any
+    word: TfidfVectorizer
+    char: TfidfVectorizer
+    regression: LogisticRegression
     max_tokens: int
 
-    def features(self, cleaned: Sequence[str]) -> Any:
+    def features(self, cleaned: Sequence[str]) -> csr_matrix:
         """The sparse TF-IDF matrix of cleaned texts: word block, then character block."""
         from scipy.sparse import hstack
 
@@ -67,7 +74,7 @@ def fit_tfidf_regression(
     return fitted
 
 
-def to_layer(fitted: TfidfRegression, label_order: Sequence[str]) -> Any:
+def to_layer(fitted: TfidfRegression, label_order: Sequence[str]) -> TfidfLogisticRegression:
     """The fitted model as a :class:`TfidfLogisticRegression` layer whose outputs follow ``label_order``."""
     from classifier.keras_layers import TfidfLogisticRegression
 
@@ -95,7 +102,7 @@ def to_layer(fitted: TfidfRegression, label_order: Sequence[str]) -> Any:
 
 def fit_linear_branch(
     cleaned: Sequence[str], labels: Sequence[str], label_order: Sequence[str], config: ModelConfig
-) -> Any:
+) -> TfidfLogisticRegression:
     """Fit on cleaned texts and return the branch as a Keras layer (outputs in ``label_order``)."""
     started = time.perf_counter()
     logger.info("fitting the linear branch (TF-IDF n-grams + logistic regression) on %d texts", len(cleaned))

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 import numpy as np
+
+if TYPE_CHECKING:  # Keras ships no type information: mypy sees Any behind these names
+    import keras
+
+    from classifier.keras_layers import TfidfLogisticRegression
 
 
 @dataclass(frozen=True)
@@ -43,9 +48,27 @@ class ModelConfig:
         """The config as flat manifest values."""
         return dict(asdict(self))
 
-    def with_overrides(self, **overrides: Any) -> ModelConfig:
+    def with_overrides(self, **overrides: Unpack[ConfigOverrides]) -> ModelConfig:
         """A copy with the given (non-None) fields replaced."""
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        changes = {k: v for k, v in overrides.items() if v is not None}
+        return replace(self, **changes)  # type: ignore[arg-type]  # each value has its field's type (ConfigOverrides)
+
+
+class ConfigOverrides(TypedDict, total=False):
+    """The fields a command may override; None keeps the recipe's value."""
+
+    epochs: int | None
+    patience: int | None
+    batch_size: int | None
+    lstm_units: int | None
+    embedding_dim: int | None
+    vocab_size: int | None
+    learning_rate: float | None
+    dropout: float | None
+    label_smoothing: float | None
+    seed: int | None
+    glove: bool | None
+    linear_branch: bool | None
 
 
 TINY = ModelConfig(
@@ -68,7 +91,7 @@ TINY = ModelConfig(
 
 def build_model(
     config: ModelConfig, vocabulary: Sequence[str], n_labels: int, embeddings: np.ndarray | None = None
-) -> Any:
+) -> keras.Model:
     """String → TextVectorization → Embedding(mask_zero) → BiLSTM → masked max-pool → dropout → softmax.
 
     ``vocabulary`` excludes the padding and out-of-vocabulary entries (Keras adds them at 0 and 1);
@@ -108,7 +131,7 @@ def build_model(
     return model
 
 
-def with_linear_branch(model: Any, linear: Any) -> Any:
+def with_linear_branch(model: keras.Model, linear: TfidfLogisticRegression) -> keras.Model:
     """The trained Bi-LSTM and a fitted linear branch layer on the same input, their softmaxes averaged."""
     import keras
 
@@ -117,7 +140,7 @@ def with_linear_branch(model: Any, linear: Any) -> Any:
     return keras.Model(text, probs, name=model.name)
 
 
-def branches(model: Any) -> dict[str, Any]:
+def branches(model: keras.Model) -> dict[str, keras.Model]:
     """Each branch of a two-branch model as a model of its own (for evaluation); a plain Bi-LSTM is its only branch."""
     import keras
 
@@ -128,14 +151,14 @@ def branches(model: Any) -> dict[str, Any]:
     return {b: keras.Model(model.inputs, layer.output) for b, layer in found.items()}
 
 
-def _layer(model: Any, name: str) -> Any:
+def _layer(model: keras.Model, name: str) -> keras.layers.Layer | None:
     try:
         return model.get_layer(name)
     except ValueError:
         return None
 
 
-def inference_model(model: Any) -> Any:
+def inference_model(model: keras.Model) -> keras.Model:
     """The same layers and weights without the optimizer: what the bundle saves (a third of the size)."""
     import keras
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from types import ModuleType
 
 import numpy as np
 
@@ -14,7 +14,7 @@ CONFUSION_PNG = "confusion_matrix.png"
 CURVES_PNG = "training_curves.png"
 
 
-def _pyplot() -> Any:
+def _pyplot() -> ModuleType:
     import matplotlib
 
     matplotlib.use("Agg")  # files only, no display
@@ -68,7 +68,7 @@ def plot_curves(history: dict[str, list[float]], path: Path) -> None:
     plt.close(fig)
 
 
-def write_report(folder: Path, report: dict[str, Any]) -> Path:
+def write_report(folder: Path, report: Mapping[str, object]) -> Path:
     """``report.json`` in ``folder``."""
     path = folder / REPORT
     path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")

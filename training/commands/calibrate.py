@@ -6,12 +6,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
+from core.cli import Subparsers
 from training.commands.train_classifier import add_data_arguments, add_output_arguments, bundle_location, load_data
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``calibrate`` subcommand."""
     parser = subparsers.add_parser(
         "calibrate",
@@ -34,7 +34,7 @@ def _run(args: argparse.Namespace) -> int:
     manifest = recalibrate(args.model, out_dir, version, load_data(args))
     if args.out is None and not args.no_set_current:
         registry.set_current(version)
-    summary: dict[str, Any] = {"bundle": str(out_dir), "version": version, "from": args.model.name}
+    summary: dict[str, object] = {"bundle": str(out_dir), "version": version, "from": args.model.name}
     summary["calibration"] = manifest.calibration.model_dump() if manifest.calibration else None
     summary["triage_threshold"] = manifest.triage_threshold
     print(json.dumps(summary, indent=2), file=sys.stdout)  # noqa: T201 - the command's result

@@ -7,9 +7,9 @@ import csv
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from core.cli import bounded_int, positive_int
+from core.cli import Subparsers, bounded_int, positive_int
 from core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add ``forecast`` with its ``train`` and ``predict`` subcommands."""
     parser = subparsers.add_parser(
         "forecast",

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from classifier.registry import ModelRegistry
-from core.cli import positive_int
+from core.cli import Subparsers, positive_int
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``models`` subcommand with its three actions."""
     parser = subparsers.add_parser(
         "models",

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
 from prometheus_client import CollectorRegistry
 
+from core.cli import Subparsers
 
-def register(subparsers: Any) -> None:
+
+def register(subparsers: Subparsers) -> None:
     """Add the ``refresh`` subcommand."""
     parser = subparsers.add_parser(
         "refresh",

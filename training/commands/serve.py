@@ -8,10 +8,10 @@ import os
 import signal
 import threading
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
+from core.cli import Subparsers
 from core.errors import ConfigError
 from schemas.common import describe_validation_error
 from training.settings import ENV_PREFIX, TrainerSettings
@@ -47,7 +47,7 @@ def load_settings(args: argparse.Namespace) -> TrainerSettings:
         raise ConfigError(f"invalid settings: {describe_validation_error(exc)}") from None
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``serve`` subcommand."""
     parser = subparsers.add_parser(
         "serve",

@@ -7,10 +7,15 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from core.cli import bounded_float, bounded_int, positive_int
+from core.cli import Subparsers, bounded_float, bounded_int, positive_int
 from core.paths import PROJECT_ROOT, default_classifier_registry, default_data_dir
+
+if TYPE_CHECKING:  # imported when used: --help stays free of TensorFlow and the data code
+    from classifier.registry import ModelRegistry
+    from training.classifier.data import LabelledTexts
+    from training.classifier.model import ModelConfig
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +23,7 @@ SHARE = bounded_float(0, 1, open_low=True, open_high=True)
 RATE = bounded_float(0, 1, open_high=True)
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subparsers) -> None:
     """Add the ``train-classifier`` subcommand."""
     parser = subparsers.add_parser(
         "train-classifier",
@@ -56,7 +61,7 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=_run)
 
 
-def add_output_arguments(parser: argparse.ArgumentParser) -> Any:
+def add_output_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
     """The options that say where a new bundle goes and whether it becomes current; returns their group."""
     out = parser.add_argument_group("output")
     out.add_argument("--out", type=Path, help="bundle folder to create (default: <registry>/<new version>)")
@@ -66,7 +71,7 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> Any:
     return out
 
 
-def bundle_location(args: argparse.Namespace) -> tuple[Any, Path, str]:
+def bundle_location(args: argparse.Namespace) -> tuple[ModelRegistry, Path, str]:
     """``(registry, bundle folder, version)`` the output options name."""
     from classifier.registry import ModelRegistry, check_version_name
 
@@ -77,7 +82,7 @@ def bundle_location(args: argparse.Namespace) -> tuple[Any, Path, str]:
     return registry, registry.root / version, version
 
 
-def add_data_arguments(parser: argparse.ArgumentParser) -> Any:
+def add_data_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
     """The options that choose the training data: the shared data, or a labelled CSV; returns their group."""
     data = parser.add_argument_group("data")
     data.add_argument("--data-dir", type=Path, default=None, help="shared data folder (default: ../shared/data)")
@@ -89,7 +94,7 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> Any:
     return data
 
 
-def load_data(args: argparse.Namespace) -> Any:
+def load_data(args: argparse.Namespace) -> LabelledTexts:
     """The labelled texts the data options name."""
     from training.classifier.data import load_labelled_csv, load_production
 
@@ -98,7 +103,7 @@ def load_data(args: argparse.Namespace) -> Any:
     return load_production(args.data_dir or default_data_dir())
 
 
-def _config(args: argparse.Namespace) -> Any:
+def _config(args: argparse.Namespace) -> ModelConfig:
     from training.classifier.model import TINY, ModelConfig
 
     base = TINY if args.tiny else ModelConfig()

@@ -6,9 +6,9 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from kafka import KafkaConsumer
+from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 from pydantic import ValidationError
 
@@ -29,7 +29,7 @@ RETRY_PENDING_S = 30.0
 PENDING = "pending"
 
 
-def store_record(store: FeedbackStore, metrics: TrainerMetrics, record: Any) -> str:
+def store_record(store: FeedbackStore, metrics: TrainerMetrics, record: ConsumerRecord) -> str:
     """Validate one Kafka record and store it; returns the outcome.
 
     ``invalid`` (refused by the contract), ``internal_error`` (handling it raised: refused, logged, counted),
@@ -81,7 +81,7 @@ class FeedbackConsumer(BackgroundWorker):
         self._fetch_timeout_s = fetch_timeout_s
         self._fetch = fetcher or (lambda wanted: fetch_routed_texts(kafka, wanted, fetch_timeout_s))
         self._next_resolve = 0.0
-        self._loop: ConsumeLoop[TopicReader, Any] = ConsumeLoop(
+        self._loop: ConsumeLoop[TopicReader, ConsumerRecord] = ConsumeLoop(
             "feedback consumer",
             self._connect,
             self._consume,
@@ -108,7 +108,7 @@ class FeedbackConsumer(BackgroundWorker):
         logger.info("reading corrections from %s as group %s", self._topic, self._group_id)
         return reader
 
-    def _consume(self, reader: TopicReader, records: list[Any]) -> None:
+    def _consume(self, reader: TopicReader, records: list[ConsumerRecord]) -> None:
         fresh_references = False
         if records:
             for record in records:

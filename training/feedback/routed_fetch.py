@@ -6,9 +6,9 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 from pydantic import ValidationError
 
@@ -40,7 +40,7 @@ def fetch_routed_texts(kafka: KafkaSettings, wanted: Sequence[PendingText], time
             by_partition[TopicPartition(item.topic, item.partition)].append(item)
         else:  # stored before references were validated: never readable, so never asked of the broker
             logger.warning("correction %s: its routed-event reference is not a legal position", item.ticket_id)
-    consumer: Any = KafkaConsumer(
+    consumer = KafkaConsumer(
         **consumer_kwargs(kafka, None, isolation_level="read_committed", request_timeout_ms=15_000)
     )
     found: dict[str, str] = {}
@@ -84,7 +84,7 @@ def _legal(item: PendingText) -> bool:
     return True
 
 
-def _read_at(consumer: Any, tp: TopicPartition, offset: int, deadline: float) -> Any:
+def _read_at(consumer: KafkaConsumer, tp: TopicPartition, offset: int, deadline: float) -> ConsumerRecord | None:
     """The record at ``offset`` (None if it is gone: compacted, expired, aborted, or not there yet)."""
     consumer.seek(tp, offset)
     while time.monotonic() < deadline:

@@ -25,7 +25,7 @@ def record_accuracy(metrics: TrainerMetrics, service: ForecastService) -> None:
     for band in accuracy:
         labels = {"series": manifest.value, "band": band.band}
         metrics.forecast_scored.labels(**labels).set(band.days)
-        expected = served.bands.get(band.band)  # type: ignore[call-overload]
+        expected = served.bands.get(band.band)
         if expected is not None and expected.all is not None:
             metrics.forecast_evaluation_error.labels(**labels).set(expected.all.mase)
         if band.scaled_error is not None and band.coverage is not None:

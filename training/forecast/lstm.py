@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,6 +24,10 @@ from training.forecast.windows import (
     to_values,
     training_origins,
 )
+
+if TYPE_CHECKING:  # Keras and TensorFlow ship no type information: mypy sees Any behind these names
+    import keras
+    import tensorflow as tf
 
 logger = logging.getLogger(__name__)
 
@@ -48,13 +52,13 @@ class LstmConfig:
     seeds: tuple[int, ...] = (0, 1, 2)
     threads: int = 1
     ets_input: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)
 
     def spec(self) -> WindowSpec:
         """The window geometry (scaler not fitted yet)."""
         return WindowSpec(self.window, self.horizon, self.level_days, ets_input=self.ets_input)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """Plain values for the manifest."""
         out = asdict(self)
         out["seeds"] = list(self.seeds)
@@ -73,7 +77,7 @@ def configure_tensorflow(threads: int) -> None:
             logger.debug("TensorFlow already initialised; thread limits unchanged")
 
 
-def build_member(config: LstmConfig) -> Any:
+def build_member(config: LstmConfig) -> keras.Model:
     """One network: LSTM over the past window, its state joined with each target day's inputs, a Dense head."""
     import keras
 
@@ -87,7 +91,7 @@ def build_member(config: LstmConfig) -> Any:
     return keras.Model([past, future], out)
 
 
-def masked_mae(y_true: Any, y_pred: Any) -> Any:
+def masked_mae(y_true: tf.Tensor, y_pred: tf.Tensor) -> tf.Tensor:
     """MAE over the observed target days only (targets after the end of the training data are NaN)."""
     from keras import ops
 
@@ -100,7 +104,7 @@ def masked_mae(y_true: Any, y_pred: Any) -> Any:
 class LstmForecaster:
     """A trained ensemble plus the window spec (with its scaler) it was trained with."""
 
-    model: Any
+    model: keras.Model
     spec: WindowSpec
     name: str = "lstm"
 
@@ -179,7 +183,7 @@ class LstmRecipe:
         return LstmForecaster(_ensemble(members, cfg), spec)
 
 
-def _ensemble(members: list[Any], config: LstmConfig) -> Any:
+def _ensemble(members: list[keras.Model], config: LstmConfig) -> keras.Model:
     """One Keras model averaging the members, so the bundle holds a single model file."""
     import keras
 

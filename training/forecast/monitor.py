@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.errors import DataError
+from schemas.forecast import BandName
 from training.forecast.adaptive import AdaptiveIntervals, log_residuals
 from training.forecast.metrics import mase_scale
 from training.forecast.rolling import BANDS, band_of
@@ -39,7 +40,7 @@ def error_scale(values: np.ndarray) -> float:
 class BandAccuracy:
     """Recent accuracy of one horizon band: days scored, MAE, MAE over the MASE scale, interval coverage."""
 
-    band: str
+    band: BandName
     days: int
     mae: float | None
     scaled_error: float | None
@@ -96,8 +97,8 @@ class ForecastMonitor:
                 issued.scored = max(issued.scored, complete)
             horizon = series.end - dt.timedelta(days=self._window_days)
             self._seen = deque(s for s in self._seen if s[0] >= horizon)
-            for band, values in residuals.items():
-                self._intervals.update(band, np.array(values), np.array(misses[band]) if values else None)
+            for name, values in residuals.items():
+                self._intervals.update(name, np.array(values), np.array(misses[name]) if values else None)
         return sum(len(v) for v in residuals.values())
 
     def accuracy(self) -> list[BandAccuracy]:

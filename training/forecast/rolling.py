@@ -15,10 +15,12 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 
 from core.errors import DataError
+from schemas.forecast import BandName
 from training.forecast.models import Forecaster, Recipe
 from training.forecast.series import DailySeries
 
@@ -31,7 +33,7 @@ Progress = Callable[[str], None]
 class Band:
     """Lead times ``first`` .. ``last`` days ahead (1-based, inclusive)."""
 
-    name: str
+    name: BandName
     first: int
     last: int
 
@@ -41,7 +43,7 @@ class Band:
 
 
 BANDS = (Band("1-7", 1, 7), Band("8-30", 8, 30), Band("31-90", 31, 90))
-WHOLE = "whole"
+WHOLE: Final = "whole"
 """The name of the whole horizon as one band in score tables."""
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer
+from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 from pydantic import ValidationError
 
@@ -53,7 +53,7 @@ class LoansConsumer(BackgroundWorker):
         self._topic = topic
         self._source = source
         self._metrics = metrics
-        self._loop: ConsumeLoop[TopicReader, Any] = ConsumeLoop(
+        self._loop: ConsumeLoop[TopicReader, ConsumerRecord] = ConsumeLoop(
             "loans consumer", self._connect, self._consume, stop=self._stop, log=logger
         )
 
@@ -65,11 +65,11 @@ class LoansConsumer(BackgroundWorker):
         consumer = KafkaConsumer(self._topic, **consumer_kwargs(self._kafka, None, max_poll_records=1000))
         return TopicReader(consumer, in_group=False)
 
-    def _consume(self, reader: TopicReader, records: list[Any]) -> None:
+    def _consume(self, reader: TopicReader, records: list[ConsumerRecord]) -> None:
         if records:
             self.handle(records)
 
-    def handle(self, records: list[Any]) -> int:
+    def handle(self, records: list[ConsumerRecord]) -> int:
         """Validate and hand over a batch of loan records; returns how many the forecaster used.
 
         A record that fails validation, or whose handling raises, is refused (logged with its position,
@@ -135,7 +135,7 @@ class ForecastPublisher(BackgroundWorker):
         self._metrics = metrics
         self._days = days
         self._interval_s = interval_s
-        self._producer: Any = None
+        self._producer: KafkaProducer | None = None
 
     def run(self) -> None:
         self._metrics.forecast_publish_interval.set(self._interval_s)

@@ -16,7 +16,6 @@ when to follow the statistical model's level and trend and when to correct it).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any
 
 import numpy as np
 
@@ -57,7 +56,7 @@ class WindowSpec:
         """Days of history needed before the first forecast origin."""
         return max(self.window, self.level_days, HoltWinters().min_history if self.ets_input else 0)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """Plain values for the bundle manifest."""
         return asdict(self)
 
