@@ -70,8 +70,8 @@ def main() -> None:
     parser.add_argument(
         "--linger-ms",
         type=int,
-        default=100,
-        help="the load generator's linger (default 100: the embedded broker slows with every produce batch)",
+        default=1000,
+        help="the load generator's linger (default 1000: the embedded broker slows with every produce batch)",
     )
     parser.add_argument(
         "--bootstrap", help="a running Kafka (host:port) instead of the embedded broker, for soaks past its limit"
@@ -148,6 +148,12 @@ def main() -> None:
         "rss_mb_end": samples[-1][1],
         "rss_growth_mb_second_half": growth,
         "rss_slope_mb_per_min_second_half": slope_per_minute(half),
+        "rss_slope_mb_per_hour_second_half": slope_per_minute(half) * 60,
+        "rss_mb_at_minutes": {
+            str(minute): min(samples, key=lambda s: abs(s[0] - 60 * minute))[1]
+            for minute in (10, 30, 60)
+            if samples and samples[-1][0] >= 60 * minute - args.sample_seconds
+        },
         "max_growth_mb": args.max_growth_mb,
         "leak_suspected": growth > args.max_growth_mb,
         "rss_samples": [[round(t, 1), round(m, 1)] for t, m in samples],
