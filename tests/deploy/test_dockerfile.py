@@ -23,13 +23,11 @@ from tests.deploy.dockerfile import (
     stage_names,
 )
 
-# Every package the wheel ships (pyproject's package list) must be copied into the image.
-SOURCE_DIRS = tuple(
-    pattern.rstrip("*")
-    for pattern in tomllib.loads(Path("pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"][
-        "include"
-    ]
-)
+
+def source_dirs(repo: Path) -> set[str]:
+    """Every package the wheel ships (pyproject's package list): each must be copied into the image."""
+    find = tomllib.loads((repo / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    return {pattern.rstrip("*") for pattern in find["include"]}
 
 
 def final_stage(instructions: list[Instruction]) -> int:
@@ -65,15 +63,16 @@ def test_multi_stage_with_a_slim_runtime(dockerfile: list[Instruction]) -> None:
     assert copies_from, "the runtime stage copies its virtualenv from a build stage"
 
 
-def test_dependencies_install_before_the_source_is_copied(dockerfile: list[Instruction]) -> None:
+def test_dependencies_install_before_the_source_is_copied(dockerfile: list[Instruction], repo: Path) -> None:
+    packages = source_dirs(repo)
     positions = {id(ins): n for n, ins in enumerate(dockerfile)}
     deps_install = next(i for i in only(dockerfile, "RUN") if "pip install -r" in i.args)
     copied_before = [
         s for i in dockerfile[: positions[id(deps_install)]] if i.keyword == "COPY" for s in copy_sources(i)
     ]
     assert copied_before == ["pyproject.toml"], copied_before
-    source_copies = [i for i in only(dockerfile, "COPY") if set(copy_sources(i)) & set(SOURCE_DIRS)]
-    assert {s for i in source_copies for s in copy_sources(i)} >= set(SOURCE_DIRS)
+    source_copies = [i for i in only(dockerfile, "COPY") if set(copy_sources(i)) & packages]
+    assert {s for i in source_copies for s in copy_sources(i)} >= packages
     assert all(positions[id(i)] > positions[id(deps_install)] for i in source_copies)
     assert any("--no-deps" in i.args for i in only(dockerfile, "RUN", final_stage(dockerfile)))
 
