@@ -34,7 +34,7 @@ def score(space: LabelSpace, probs: Probabilities, val: LabelledTexts) -> dict[s
     """Precision and coverage per source at the target 0.95, cross-fitted as the decisions benchmark does."""
     fits, calibrated = fit_folds(space, probs, val, 5, 0)
     routed = cross_fitted(predict_all(space, calibrated), val, fits, PrecisionPolicy(target=0.95))
-    card = scorecard(val, routed, space, calibrated, frozenset())["by_source"]
+    card = scorecard(val, routed, space, calibrated)["by_source"]
     return {s: {k: card[s][k] for k in ("precision", "coverage")} for s in card}
 
 

@@ -47,19 +47,23 @@ ISSUE_TARGETS = {
 }
 
 
-class Routed:
-    """Where each validation event goes under one policy: department, auto-routed or not, predicted label."""
+PRIORITIES = load_priorities(DEFAULT_PRIORITY_FILE)
+"""The shipped urgent labels, with the router's default urgent mass."""
 
-    def __init__(self, department: np.ndarray, auto: np.ndarray, label: np.ndarray, confidence: np.ndarray) -> None:
-        self.department, self.auto, self.label, self.confidence = department, auto, label, confidence
+
+class Routed:
+    """Where each validation event goes under one policy: department, auto-routed or not, flagged urgent or not."""
+
+    def __init__(self, department: np.ndarray, auto: np.ndarray, urgent: np.ndarray) -> None:
+        self.department, self.auto, self.urgent = department, auto, urgent
 
 
 class Predicted(NamedTuple):
-    """The router's prediction for every row: department, its confidence, the label it names."""
+    """The router's prediction for every row: department, its confidence, its priority (urgent or not)."""
 
     department: np.ndarray
     confidence: np.ndarray
-    label: np.ndarray
+    urgent: np.ndarray
 
 
 def predict_all(space: LabelSpace, probs: Probabilities) -> Predicted:
@@ -68,13 +72,13 @@ def predict_all(space: LabelSpace, probs: Probabilities) -> Predicted:
     return Predicted(
         np.asarray([p.department for p in predictions], dtype=object),
         np.asarray([p.confidence for p in predictions]),
-        np.asarray([p.label for p in predictions], dtype=object),
+        np.asarray([PRIORITIES.of_prediction(p) == "urgent" for p in predictions], dtype=bool),
     )
 
 
 def route(predicted: Predicted, thresholds: Sequence[dict[str, float]]) -> Routed:
     """Whether each prediction clears its threshold by the router's triage rule (out-of-scope predictions never do)."""
-    department, confidence, label = predicted
+    department, confidence, urgent = predicted
     auto = np.asarray(
         [
             triage_rule(d, c, t.get(d, math.inf))[1] == "confident"
@@ -82,7 +86,7 @@ def route(predicted: Predicted, thresholds: Sequence[dict[str, float]]) -> Route
         ],
         dtype=bool,
     )
-    return Routed(department, auto, label, confidence)
+    return Routed(department, auto, urgent)
 
 
 class FoldFit(NamedTuple):
@@ -140,10 +144,10 @@ def rates(true: np.ndarray, routed: Routed, rows: np.ndarray) -> dict[str, Any]:
     return out
 
 
-def urgent(labels: np.ndarray, routed: Routed, rows: np.ndarray, urgent_labels: frozenset[str]) -> dict[str, Any]:
-    """Recall and precision of the urgent flag, and where truly urgent events went."""
-    truth = np.asarray([label in urgent_labels for label in labels[rows]])
-    flagged = np.asarray([label in urgent_labels for label in routed.label[rows]])
+def urgent(labels: np.ndarray, routed: Routed, rows: np.ndarray) -> dict[str, Any]:
+    """Recall and precision of the urgent flag (the router's rule), and where truly urgent events went."""
+    truth = np.asarray([label in PRIORITIES.urgent for label in labels[rows]])
+    flagged = routed.urgent[rows]
     if not truth.any():
         return {}
     hits = int((truth & flagged).sum())
@@ -155,8 +159,7 @@ def urgent(labels: np.ndarray, routed: Routed, rows: np.ndarray, urgent_labels: 
     }
 
 
-def scorecard(val: LabelledTexts, routed: Routed, space: LabelSpace, probs: Probabilities,
-              urgent_labels: frozenset[str]) -> dict[str, Any]:  # fmt: skip
+def scorecard(val: LabelledTexts, routed: Routed, space: LabelSpace, probs: Probabilities) -> dict[str, Any]:
     """Overall, per source (with ECE and urgent figures) and per true department."""
     true = np.asarray(val.departments, dtype=object)
     sources = np.asarray(val.sources, dtype=object)
@@ -168,7 +171,7 @@ def scorecard(val: LabelledTexts, routed: Routed, space: LabelSpace, probs: Prob
         rows = sources == source
         card = rates(true, routed, rows)
         card["ece"] = round(department_ece(space, probs[rows], true[rows].tolist()), 4)
-        card |= urgent(labels, routed, rows, urgent_labels)
+        card |= urgent(labels, routed, rows)
         out["by_source"][source] = card
     for department in sorted(set(val.departments)):
         card = rates(true, routed, true == department)
@@ -249,7 +252,6 @@ def main() -> int:
     bundle, _, val = bundle_and_data(args.model, args.data_dir)
     space = bundle.space
     raw = bundle.runner.probabilities(clean_texts(val.texts, bundle.manifest.max_chars))
-    urgent_labels = load_priorities(DEFAULT_PRIORITY_FILE).urgent
     true = val.departments
     policy = PrecisionPolicy(target=args.target)
     fits, calibrated = fit_folds(space, raw, val, args.folds, args.seed)
@@ -259,7 +261,7 @@ def main() -> int:
         "model": bundle.version,
         "validation_rows": len(val),
         "target": args.target,
-        "held_out": scorecard(val, routed, space, calibrated, urgent_labels),
+        "held_out": scorecard(val, routed, space, calibrated),
         "issue_targets": ISSUE_TARGETS,
     }
     result["held_out"]["ece_before_calibration"] = round(department_ece(space, raw, true), 4)
@@ -268,17 +270,17 @@ def main() -> int:
     fallback = bundle.manifest.triage_threshold
     tables = {seg: policy.thresholds(bundle.decision_curves, fallback, seg) for seg in set(segments)}
     in_sample = route(predict_all(space, shipped), [tables[s] for s in segments])
-    result["in_sample"] = {k: v for k, v in scorecard(val, in_sample, space, shipped, urgent_labels).items()
+    result["in_sample"] = {k: v for k, v in scorecard(val, in_sample, space, shipped).items()
                            if k in ("overall", "by_source")}  # fmt: skip
     old = choose_threshold(space, raw, true)
     old_routed = route(predict_all(space, raw), [dict.fromkeys(DEPARTMENTS, old)] * len(true))
     result["old_global_threshold"] = {"threshold": old} | {
-        k: v for k, v in scorecard(val, old_routed, space, raw, urgent_labels).items() if k in ("overall", "by_source")
+        k: v for k, v in scorecard(val, old_routed, space, raw).items() if k in ("overall", "by_source")
     }
     sweep = []
     for target in TARGETS:
         swept = cross_fitted(predicted, val, fits, PrecisionPolicy(target=target))
-        card = scorecard(val, swept, space, calibrated, urgent_labels)["by_source"]
+        card = scorecard(val, swept, space, calibrated)["by_source"]
         sweep.append({"target": target} | {s: {k: card[s][k] for k in ("precision", "coverage")} for s in card})
     result["sweep"] = {"targets": sweep}
     baseline = global_threshold_sweep(predicted, val)

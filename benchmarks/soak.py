@@ -8,7 +8,9 @@ baseline is the memory at half time, and a leak is suspected when the second hal
 ``--max-growth-mb``. Afterwards every produced key is looked up in the outputs: routed + dead-lettered
 = produced, duplicates and lost are counted. Prints one JSON object. The embedded broker slows down with every
 produce batch a partition holds (``benchmarks/broker_stall.py``), so the load generator batches for
-``--linger-ms``; ``--bootstrap HOST:PORT`` runs soaks on a real Kafka.
+``--linger-ms``; ``--bootstrap HOST:PORT`` runs soaks on a real Kafka. ``--backlog-share 0.8`` first measures
+one router's backlog rate of short messages and of narratives (``harness.backlog_rate``) and offers that share
+of the mix's rate instead of ``--rate``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.harness import OutputCollector, event_bytes, load_texts, producer, routers, stack  # noqa: E402
+from benchmarks.harness import (  # noqa: E402
+    OutputCollector,
+    backlog_rate,
+    event_bytes,
+    load_texts,
+    producer,
+    routers,
+    say,
+    stack,
+)
 
 MALFORMED = b'{"kind": "complaint", "event_id": "broken", "text": '
 
@@ -58,10 +69,26 @@ def slope_per_minute(samples: list[tuple[float, float]]) -> float:
     return 0.0 if var == 0 else cov / var * 60
 
 
+def mix_backlog_rate(long_every: int) -> dict[str, float]:
+    """One router's backlog rate of each kind (as ``throughput.py`` sizes them), and of the soak's mix (every
+    ``long_every``-th a narrative): the mix's time per event is the kinds' weighted by their shares."""
+    rates = {
+        kind: backlog_rate(kind, load_texts(kind, n), 1)["events_per_s"]
+        for kind, n in (("short", 20_000), ("long", 4_000))
+    }
+    long_share = 1 / long_every
+    return rates | {"mix": 1 / ((1 - long_share) / rates["short"] + long_share / rates["long"])}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=5.0, help="duration of the offered load (default 5)")
     parser.add_argument("--rate", type=int, default=400, help="offered events/s (default 400)")
+    parser.add_argument(
+        "--backlog-share",
+        type=float,
+        help="offer this share (0-1] of one router's measured backlog rate of the mix instead of --rate",
+    )
     parser.add_argument("--long-every", type=int, default=5, help="every N-th event is a narrative (default 5)")
     parser.add_argument("--malformed-every", type=int, default=250, help="every N-th record is broken (default 250)")
     parser.add_argument("--sample-seconds", type=float, default=10.0, help="memory sampling period (default 10)")
@@ -79,9 +106,17 @@ def main() -> None:
     args = parser.parse_args()
     if args.minutes <= 0 or args.rate <= 0 or args.sample_seconds <= 0:
         parser.error("--minutes, --rate and --sample-seconds must be positive")
+    if args.backlog_share is not None and not 0 < args.backlog_share <= 1:
+        parser.error("--backlog-share must be in (0, 1]")
 
-    total = int(args.minutes * 60 * args.rate)
     short, long = load_texts("short", 20_000), load_texts("long", 2_000)
+    backlog: dict[str, float] = {}
+    if args.backlog_share is not None:
+        say("measuring one router's backlog rate of short messages and narratives")
+        backlog = mix_backlog_rate(args.long_every)
+        args.rate = max(1, round(args.backlog_share * backlog["mix"]))
+        say(f"backlog rate of the mix {backlog['mix']:.0f} events/s: offering {args.rate} events/s")
+    total = int(args.minutes * 60 * args.rate)
     samples: list[tuple[float, float]] = []
     with stack(bootstrap=args.bootstrap) as s, routers(s, 1, {"TICKET_ROUTER_DELIVERY": args.delivery}) as (replica,):
         collector = OutputCollector(s)
@@ -133,6 +168,8 @@ def main() -> None:
         "delivery": args.delivery,
         "linger_ms": args.linger_ms,
         "offered_rate": args.rate,
+        "backlog_share": args.backlog_share,
+        "backlog_events_per_s": {k: round(v) for k, v in backlog.items()},
         "achieved_rate": total / offered_s,
         "produced": total,
         "outputs": collector.count,

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from classifier.prediction import Prediction, Scored
+from classifier.prediction import TOP_LABELS, Prediction, Scored
 from core.errors import UnroutableLabelError
 from schemas.common import DEPARTMENTS, TRIAGE
 from schemas.outputs import RouteReason
@@ -49,13 +49,18 @@ class LabelSpace:
         # so a department with probability 0 still names one of its labels).
         best_label = np.argmax(np.where(self.matrix[None, :, :] > 0, probs[:, :, None], -1.0), axis=1)
         order = np.argsort(-dept, axis=1, kind="stable")[:, : alternatives + 1]
+        top_labels = np.argsort(-probs, axis=1, kind="stable")[:, :TOP_LABELS]
+        top_probs = np.take_along_axis(probs, top_labels, axis=1)
         # Plain Python lists from here: indexing numpy arrays one element at a time is slow.
         labels, departments = self.labels, self.departments
         out = []
-        for row_order, row_best, row_dept in zip(order.tolist(), best_label.tolist(), dept.tolist(), strict=True):
+        columns = (order, best_label, dept, top_labels, top_probs)
+        rows = zip(*(c.tolist() for c in columns), strict=True)
+        for row_order, row_best, row_dept, row_top, row_top_probs in rows:
             scored = [Scored(labels[row_best[j]], departments[j], row_dept[j]) for j in row_order]
             top = scored[0]
-            out.append(Prediction(top.label, top.department, top.confidence, tuple(scored[1:])))
+            ranked = tuple((labels[i], p) for i, p in zip(row_top, row_top_probs, strict=True))
+            out.append(Prediction(top.label, top.department, top.confidence, tuple(scored[1:]), ranked))
         return out
 
     def top_labels(self, probs: Probabilities) -> list[str]:

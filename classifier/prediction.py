@@ -11,6 +11,8 @@ from schemas.decisions import DecisionCurves
 
 MAX_ALTERNATIVES = 5
 """Alternatives a loaded bundle ranks after the top department: the most a caller can ask for."""
+TOP_LABELS = 5
+"""Most likely labels, with their probabilities, a loaded bundle returns for each text."""
 
 
 class Scored(NamedTuple):
@@ -22,12 +24,14 @@ class Scored(NamedTuple):
 
 
 class Prediction(NamedTuple):
-    """The model's answer for one text: the top label and the next best ones (``alternatives``)."""
+    """The model's answer for one text: the top department and its best label, the next best departments
+    (``alternatives``) and the most likely labels across departments (``top_labels``, best first)."""
 
     label: str
     department: str
     confidence: float
     alternatives: tuple[Scored, ...] = ()
+    top_labels: tuple[tuple[str, float], ...] = ()
 
 
 class Classifier(Protocol):

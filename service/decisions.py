@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from classifier.prediction import Classifier, Prediction
@@ -36,6 +36,7 @@ class DecisionRules:
 def rules_from_settings(settings: RouterSettings, priorities: PriorityMap) -> DecisionRules:
     """The decision rules a router or ``ticket-router predict`` run uses, from its settings."""
     precision = PrecisionPolicy(settings.target_precision, settings.target_precision_by_department)
+    priorities = replace(priorities, mass=settings.urgent_mass)
     return DecisionRules(precision, settings.triage_threshold, priorities, settings.explain)
 
 
@@ -82,6 +83,6 @@ def decide_batch(
         for i, found in zip(explained, terms, strict=True):
             explanations[i] = found
     return [
-        Decision(t, rules.priorities.of(p.label), e)
+        Decision(t, rules.priorities.of_prediction(p), e)
         for p, t, e in zip(predictions, thresholds, explanations, strict=True)
     ]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
 
+from classifier.prediction import Prediction
 from core.errors import ConfigError
 
 Priority = Literal["urgent", "normal"]
@@ -15,19 +16,32 @@ PRIORITIES: tuple[str, ...] = get_args(Priority)
 PRIORITY_HEADER = "priority"
 DEFAULT_PRIORITY_FILE = Path(__file__).with_name("priorities.csv")
 """Shipped default: the card-fraud, lost-card and unrecognised-payment intents of Banking77 and CLINC150."""
+URGENT_MASS = 0.3
+"""Default share of probability the urgent labels must hold together for an event to be urgent even when its
+best label is not (a lost card worded like a card-delivery question)."""
 MAX_FILE_BYTES = 1_000_000
 MAX_LABEL_CHARS = 200
 
 
 @dataclass(frozen=True)
 class PriorityMap:
-    """The labels whose events are urgent; every other label is normal."""
+    """The labels whose events are urgent, and the probability they must hold together (``mass``) to make an
+    event urgent whose best label is not."""
 
     urgent: frozenset[str] = frozenset()
+    mass: float = URGENT_MASS
 
     def of(self, label: str) -> Priority:
         """``urgent`` when ``label`` is listed as urgent, else ``normal``."""
         return "urgent" if label in self.urgent else "normal"
+
+    def of_prediction(self, prediction: Prediction) -> Priority:
+        """``urgent`` when the predicted label is urgent or the urgent labels among its most likely ones hold at
+        least ``mass`` of the probability; else ``normal``."""
+        if prediction.label in self.urgent:
+            return "urgent"
+        held = sum(p for label, p in prediction.top_labels if label in self.urgent)
+        return "urgent" if self.urgent and held >= self.mass else "normal"
 
 
 def parse_priorities(text: str, name: str = "priority file") -> PriorityMap:

@@ -17,7 +17,7 @@ from schemas.common import DEPARTMENTS
 from service.allocator import AllocatorChoice
 from service.decisions import ExplainScope
 from service.policy import DEFAULT_TARGET, check_target, parse_department_targets
-from service.priority import DEFAULT_PRIORITY_FILE
+from service.priority import DEFAULT_PRIORITY_FILE, URGENT_MASS
 from streaming.kafka_config import KafkaSettings
 
 ENV_PREFIX = "TICKET_ROUTER_"
@@ -57,6 +57,13 @@ class RouterSettings(KafkaSettings):
     )
     priority_file: Path = Field(
         default=DEFAULT_PRIORITY_FILE, description="CSV label,priority: labels whose events are urgent."
+    )
+    urgent_mass: float = Field(
+        default=URGENT_MASS,
+        gt=0.0,
+        le=1.0,
+        description="Probability the urgent labels must hold together to make an event urgent whose best label "
+        "is not (1.0: the best label alone decides).",
     )
     explain: ExplainScope = Field(
         default="triage", description="Events that carry explanation terms: triage, all or off."

@@ -25,6 +25,14 @@ def test_department_probability_is_the_sum_of_its_labels() -> None:
         ("out_of_scope", "triage"),
     ]
     assert p.alternatives[0].confidence == pytest.approx(0.4)
+    # The most likely labels across departments, best first, ties in label order (what the urgent rule reads).
+    assert [label for label, _ in p.top_labels] == [
+        "banking77:top_up_failed",
+        "cfpb:cards",
+        "banking77:card_arrival",
+        "out_of_scope",
+    ]
+    assert [prob for _, prob in p.top_labels] == pytest.approx([0.4, 0.3, 0.3, 0.0])
 
 
 def test_rows_keep_their_order_and_alternatives_are_capped() -> None:

@@ -88,3 +88,16 @@ def test_any_file_is_read_or_a_clear_error(tmp_path_factory: pytest.TempPathFact
 def test_parsing_any_text_never_raises_anything_else(text: str) -> None:
     with contextlib.suppress(ConfigError):
         parse_priorities(text)
+
+
+def test_urgent_labels_that_together_hold_the_mass_make_an_event_urgent() -> None:
+    from classifier.prediction import Prediction
+
+    priorities = PriorityMap(frozenset({"lost_card", "freeze"}), mass=0.3)
+    spread = Prediction("card_arrival", "cards", 0.6, (), (("card_arrival", 0.6), ("lost_card", 0.2), ("freeze", 0.1)))
+    assert priorities.of_prediction(spread) == "urgent"  # 0.2 + 0.1 reaches 0.3
+    below = spread._replace(top_labels=(("card_arrival", 0.71), ("lost_card", 0.2), ("freeze", 0.09)))
+    assert priorities.of_prediction(below) == "normal"  # 0.29
+    assert priorities.of_prediction(Prediction("lost_card", "cards", 0.9)) == "urgent"  # the best label alone
+    assert PriorityMap(frozenset({"lost_card", "freeze"}), mass=1.0).of_prediction(spread) == "normal"
+    assert PriorityMap(mass=0.0001).of_prediction(spread) == "normal"  # no urgent labels: never urgent
