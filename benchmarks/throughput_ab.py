@@ -1,15 +1,16 @@
-"""What masking costs the router: backlog throughput before and after, measured alternately in one run.
+"""Two router set-ups side by side: backlog throughput and the routers' CPU per event, measured alternately in one run.
 
-Before is the code without masking, from a checkout given by ``--base`` (for instance
-``git archive <commit> | tar -x -C DIR``), serving that checkout's current bundle; after is this code serving
-the registry's current bundle (same architecture and sizes, trained with masking) or ``--after-model``. Both use
-``benchmarks.harness.backlog_rate``: real routers (one per core), a burst of events, the routers' own rate on
-what is left after it. Rounds alternate the order (before/after, after/before, ...) so a machine shared with
-other work loads both sides alike; the ratio of the medians is the figure, beside the routers' CPU time
-per event (less sensitive to what else runs on the machine).
+*Before* and *after* differ by environment (``--before-env``/``--after-env KEY=VALUE``, e.g. the allocator) and,
+with ``--base DIR``, by code: before then runs the checkout in DIR (``git archive <commit> | tar -x -C DIR``)
+serving that checkout's current bundle, after this code serving the registry's current bundle or
+``--after-model``. Both sides use ``benchmarks.harness.backlog_rate``: real routers (one per core), a burst of
+events, the routers' own rate on what is left after it. Rounds alternate the order (before/after,
+after/before, ...) so a machine shared with other work loads both sides alike; the ratio of the medians is the
+figure, beside the routers' CPU time per event (less sensitive to what else runs on the machine).
 
-Run inside the project's environment:
-``.venv/bin/python benchmarks/masking_cost.py --base DIR [--short N] [--long N] [--rounds N]``.
+Run inside the project's environment, e.g.
+``.venv/bin/python benchmarks/throughput_ab.py --before-env TICKET_ROUTER_ALLOCATOR=system`` (jemalloc's cost) or
+``.venv/bin/python benchmarks/throughput_ab.py --base DIR`` (what the code since DIR costs).
 Prints one JSON object.
 """
 
@@ -39,25 +40,39 @@ def _backlog(kind: str, texts: list[str], routers: int, env: dict[str, str]) -> 
         return backlog_rate(kind, texts, routers, env)
 
 
+def environment(parser: argparse.ArgumentParser, pairs: list[str]) -> dict[str, str]:
+    """``KEY=VALUE`` options as a dict; a usage error for any other form."""
+    env = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            parser.error(f"expected KEY=VALUE, got {pair!r}")
+        env[key] = value
+    return env
+
+
 def main() -> None:
     cores = os.cpu_count() or 1
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base", type=Path, required=True, help="checkout of the code before masking")
+    parser.add_argument("--base", type=Path, help="checkout whose code and bundle run before (default: this code)")
+    parser.add_argument("--before-env", action="append", default=[], metavar="KEY=VALUE", help="routers' env before")
+    parser.add_argument("--after-env", action="append", default=[], metavar="KEY=VALUE", help="routers' env after")
     parser.add_argument("--short", type=int, default=20_000, help="short social-style events (default 20000)")
     parser.add_argument("--long", type=int, default=4_000, help="long complaint narratives (default 4000)")
     parser.add_argument("--after-model", type=Path, help="bundle served after (default: the registry's current)")
     parser.add_argument("--rounds", type=int, default=2, help="before/after pairs per kind (default 2)")
     parser.add_argument("--routers", type=int, default=cores, help=f"router processes (default {cores})")
     args = parser.parse_args()
-    base = args.base.resolve()
-    base_model = ModelRegistry(base / "models" / "classifier").current_path()
     after_model = args.after_model or ModelRegistry(default_classifier_registry()).current_path()
     variants = {
-        "before": {"PYTHONPATH": str(base), "TICKET_ROUTER_MODEL_PATH": str(base_model)},
-        "after": {"TICKET_ROUTER_MODEL_PATH": str(after_model)},
+        "before": {"TICKET_ROUTER_MODEL_PATH": str(after_model)} | environment(parser, args.before_env),
+        "after": {"TICKET_ROUTER_MODEL_PATH": str(after_model)} | environment(parser, args.after_env),
     }
-    result: dict[str, object] = {"routers": args.routers, "models": {k: Path(v["TICKET_ROUTER_MODEL_PATH"]).name
-                                                                   for k, v in variants.items()}}  # fmt: skip
+    if args.base is not None:
+        base = args.base.resolve()
+        base_model = ModelRegistry(base / "models" / "classifier").current_path()
+        variants["before"] |= {"PYTHONPATH": str(base), "TICKET_ROUTER_MODEL_PATH": str(base_model)}
+    result: dict[str, object] = {"routers": args.routers, "variants": variants}
     for kind, n in (("short", args.short), ("long", args.long)):
         texts = load_texts(kind, n)
         runs: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
