@@ -30,9 +30,9 @@ from training.classifier.linear import fit_tfidf_regression  # noqa: E402
 from training.classifier.model import branches  # noqa: E402
 
 
-def score(space: LabelSpace, probs: Probabilities, val: LabelledTexts) -> dict[str, Any]:
+def score(space: LabelSpace, probs: Probabilities, val: LabelledTexts, fold_seed: int) -> dict[str, Any]:
     """Precision and coverage per source at the target 0.95, cross-fitted as the decisions benchmark does."""
-    fits, calibrated = fit_folds(space, probs, val, 5, 0)
+    fits, calibrated = fit_folds(space, probs, val, 5, fold_seed)
     routed = cross_fitted(predict_all(space, calibrated), val, fits, PrecisionPolicy(target=0.95))
     card = scorecard(val, routed, space, calibrated)["by_source"]
     return {s: {k: card[s][k] for k in ("precision", "coverage")} for s in card}
@@ -45,6 +45,7 @@ def main() -> int:
     parser.add_argument("--data-dir", type=Path, default=None, help="shared data (default: ../shared/data)")
     parser.add_argument("--tokens", default="50,100,200", help="linear-branch text lengths to fit (tokens)")
     parser.add_argument("--weights", default="0.35,0.65", help="linear-branch weights of the average to try")
+    parser.add_argument("--fold-seed", type=int, default=0, help="seed of the cross-fitting folds (default 0)")
     args = parser.parse_args()
     bundle, data, val = bundle_and_data(args.model, args.data_dir)
     manifest = bundle.manifest
@@ -56,17 +57,19 @@ def main() -> int:
     parts = branches(bundle.runner.model)
     lstm = ModelRunner(parts["bilstm"]).probabilities(val_clean)
     shipped = bundle.runner.probabilities(val_clean)
-    result: dict[str, Any] = {"model": bundle.version, "shipped": score(space, shipped, val)}
+    result: dict[str, Any] = {"model": bundle.version, "shipped": score(space, shipped, val, args.fold_seed)}
     t = manifest.training
     for tokens in (int(x) for x in args.tokens.split(",")):
         fitted = fit_tfidf_regression(train_clean, train.labels, int(t["linear_word_features"]),
                                       int(t["linear_char_features"]), float(t["linear_c"]), tokens)  # fmt: skip
         order = [list(fitted.regression.classes_).index(label) for label in space.labels]
         linear = fitted.regression.predict_proba(fitted.features(val_clean))[:, order].astype(np.float32)
-        result[f"linear_{tokens}_tokens"] = score(space, (lstm + linear) / 2, val)
+        result[f"linear_{tokens}_tokens"] = score(space, (lstm + linear) / 2, val, args.fold_seed)
         if tokens == int(t["linear_tokens"]):
             for w in (float(x) for x in args.weights.split(",")):
-                result[f"linear_{tokens}_tokens_weight_{w}"] = score(space, w * linear + (1 - w) * lstm, val)
+                result[f"linear_{tokens}_tokens_weight_{w}"] = score(
+                    space, w * linear + (1 - w) * lstm, val, args.fold_seed
+                )
         print(json.dumps({k: v.get("cfpb") for k, v in result.items() if isinstance(v, dict)}), file=sys.stderr)
     print(json.dumps(result, indent=2))
     return 0
