@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -104,16 +105,20 @@ def test_an_agent_routes_a_triage_event_in_the_browser(
 
         with chromium() as browser:
             browser.get(console.url + "/")
-            wait = WebDriverWait(browser, 60)
+            # The page re-renders the queue and the open item as updates arrive: a stale element is retried.
+            wait = WebDriverWait(browser, 60, ignored_exceptions=[StaleElementReferenceException])
             wait.until(expected_conditions.visibility_of_element_located((By.ID, "token"))).send_keys(TOKEN)
             browser.find_element(By.CSS_SELECTOR, "#login-form button").click()
             wait.until(lambda b: b.find_element(By.ID, "agent").text == "alice")
             wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#items li")) == 5)  # updates without a reload
-            items = browser.find_elements(By.CSS_SELECTOR, "#items li")
-            urgent = [li.find_elements(By.CSS_SELECTOR, ".badge.urgent") != [] for li in items]
+            # Read in one script call: the list re-renders as updates arrive, so element handles may go stale.
+            queue = browser.execute_script(
+                "return [...document.querySelectorAll('#items li')]"
+                ".map(li => [li.dataset.eventId, li.querySelector('.badge.urgent') !== null]);"
+            )
+            urgent = [u for _, u in queue]
             assert urgent == sorted(urgent, reverse=True) and urgent[0], "urgent items first"
-            # The router flags the charged-twice complaint urgent too (transaction_charged_twice).
-            assert "e2e-urgent" in [li.get_attribute("data-event-id") for li, u in zip(items, urgent, strict=True) if u]
+            assert "e2e-urgent" in [event_id for event_id, u in queue if u]
             browser.find_element(By.CSS_SELECTOR, '#items li[data-event-id="e2e-urgent"]').click()
             wait.until(
                 lambda b: (
@@ -126,11 +131,17 @@ def test_an_agent_routes_a_triage_event_in_the_browser(
 
             browser.find_element(By.CSS_SELECTOR, '#items li[data-event-id="e2e-1"]').click()
             wait.until(lambda b: "charged twice" in b.find_element(By.CSS_SELECTOR, ".text").text)
-            buttons = browser.find_elements(By.CSS_SELECTOR, ".suggestions button")
-            assert 1 <= len(buttons) <= 3
-            choice = buttons[0].get_attribute("data-choice")
+            choices = browser.execute_script(
+                "return [...document.querySelectorAll('.suggestions button')].map(b => b.dataset.choice);"
+            )
+            assert 1 <= len(choices) <= 3
+            choice = choices[0]
             assert choice is not None and choice != "not_banking", "the model should see a banking complaint"
-            buttons[0].click()
+            wait.until(
+                lambda b: (
+                    b.find_element(By.CSS_SELECTOR, f'.suggestions button[data-choice="{choice}"]').click() or True
+                )
+            )
             wait.until(lambda b: b.find_element(By.ID, "toast").is_displayed())
             assert "Sent to" in browser.find_element(By.ID, "toast").text
             wait.until(lambda b: not b.find_elements(By.CSS_SELECTOR, '#items li[data-event-id="e2e-1"]'))
