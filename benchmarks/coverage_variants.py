@@ -57,19 +57,21 @@ def main() -> int:
     parts = branches(bundle.runner.model)
     lstm = ModelRunner(parts["bilstm"]).probabilities(val_clean)
     shipped = bundle.runner.probabilities(val_clean)
-    result: dict[str, Any] = {"model": bundle.version, "shipped": score(space, shipped, val, args.fold_seed)}
+
+    def scored(probs: Probabilities) -> dict[str, Any]:
+        return score(space, probs, val, args.fold_seed)
+
+    result: dict[str, Any] = {"model": bundle.version, "shipped": scored(shipped)}
     t = manifest.training
     for tokens in (int(x) for x in args.tokens.split(",")):
         fitted = fit_tfidf_regression(train_clean, train.labels, int(t["linear_word_features"]),
                                       int(t["linear_char_features"]), float(t["linear_c"]), tokens)  # fmt: skip
         order = [list(fitted.regression.classes_).index(label) for label in space.labels]
         linear = fitted.regression.predict_proba(fitted.features(val_clean))[:, order].astype(np.float32)
-        result[f"linear_{tokens}_tokens"] = score(space, (lstm + linear) / 2, val, args.fold_seed)
+        result[f"linear_{tokens}_tokens"] = scored((lstm + linear) / 2)
         if tokens == int(t["linear_tokens"]):
             for w in (float(x) for x in args.weights.split(",")):
-                result[f"linear_{tokens}_tokens_weight_{w}"] = score(
-                    space, w * linear + (1 - w) * lstm, val, args.fold_seed
-                )
+                result[f"linear_{tokens}_tokens_weight_{w}"] = scored(w * linear + (1 - w) * lstm)
         print(json.dumps({k: v.get("cfpb") for k, v in result.items() if isinstance(v, dict)}), file=sys.stderr)
     print(json.dumps(result, indent=2))
     return 0

@@ -105,13 +105,17 @@ def test_an_agent_routes_a_triage_event_in_the_browser(
 
         with chromium() as browser:
             browser.get(console.url + "/")
-            # The page re-renders the queue and the open item as updates arrive: a stale element is retried.
+            # The page re-renders the queue and the open item as updates arrive: element handles may go stale, so
+            # waits retry them, clicks go through ``click`` and lists are read in one script call.
             wait = WebDriverWait(browser, 60, ignored_exceptions=[StaleElementReferenceException])
+
+            def click(selector: str) -> None:
+                wait.until(lambda b: b.find_element(By.CSS_SELECTOR, selector).click() or True)
+
             wait.until(expected_conditions.visibility_of_element_located((By.ID, "token"))).send_keys(TOKEN)
             browser.find_element(By.CSS_SELECTOR, "#login-form button").click()
             wait.until(lambda b: b.find_element(By.ID, "agent").text == "alice")
             wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#items li")) == 5)  # updates without a reload
-            # Read in one script call: the list re-renders as updates arrive, so element handles may go stale.
             queue = browser.execute_script(
                 "return [...document.querySelectorAll('#items li')]"
                 ".map(li => [li.dataset.eventId, li.querySelector('.badge.urgent') !== null]);"
@@ -119,7 +123,7 @@ def test_an_agent_routes_a_triage_event_in_the_browser(
             urgent = [u for _, u in queue]
             assert urgent == sorted(urgent, reverse=True) and urgent[0], "urgent items first"
             assert "e2e-urgent" in [event_id for event_id, u in queue if u]
-            browser.find_element(By.CSS_SELECTOR, '#items li[data-event-id="e2e-urgent"]').click()
+            click('#items li[data-event-id="e2e-urgent"]')
             wait.until(
                 lambda b: (
                     [m.text for m in b.find_elements(By.CSS_SELECTOR, ".text mark")] == ["card", "stolen", "purchases"]
@@ -129,7 +133,7 @@ def test_an_agent_routes_a_triage_event_in_the_browser(
             shot.parent.mkdir(parents=True, exist_ok=True)
             assert browser.save_screenshot(str(shot))
 
-            browser.find_element(By.CSS_SELECTOR, '#items li[data-event-id="e2e-1"]').click()
+            click('#items li[data-event-id="e2e-1"]')
             wait.until(lambda b: "charged twice" in b.find_element(By.CSS_SELECTOR, ".text").text)
             choices = browser.execute_script(
                 "return [...document.querySelectorAll('.suggestions button')].map(b => b.dataset.choice);"
@@ -137,11 +141,7 @@ def test_an_agent_routes_a_triage_event_in_the_browser(
             assert 1 <= len(choices) <= 3
             choice = choices[0]
             assert choice is not None and choice != "not_banking", "the model should see a banking complaint"
-            wait.until(
-                lambda b: (
-                    b.find_element(By.CSS_SELECTOR, f'.suggestions button[data-choice="{choice}"]').click() or True
-                )
-            )
+            click(f'.suggestions button[data-choice="{choice}"]')
             wait.until(lambda b: b.find_element(By.ID, "toast").is_displayed())
             assert "Sent to" in browser.find_element(By.ID, "toast").text
             wait.until(lambda b: not b.find_elements(By.CSS_SELECTOR, '#items li[data-event-id="e2e-1"]'))
