@@ -135,17 +135,20 @@ def _add(chosen: list[str], term: str, limit: int) -> None:
 
 def surface(raw: str, terms: Sequence[str]) -> tuple[str, ...]:
     """Each stemmed term written with the raw text's own words where found (``capit one`` -> ``capital one``)."""
-    lower = raw[:SURFACE_SCAN_CHARS].lower()
+    wanted = {stem for term in terms for stem in term.split(" ")}
+    # Snowball writes a final y as i (deliveri <- delivery): a word is stemmed only when it starts like a stem.
+    prefixes = tuple(stem[:-1] if stem.endswith("i") else stem for stem in wanted)
     words: dict[str, str] = {}
-    for stem in {stem for term in terms for stem in term.split(" ")}:
-        words[stem] = _word_of(stem, lower)
-    return tuple(" ".join(words[stem] for stem in term.split(" ")) for term in terms)
+    for word in _WORDS.findall(raw[:SURFACE_SCAN_CHARS].lower()):
+        if not word.startswith(prefixes):
+            continue
+        stem = stem_word(word)
+        if stem in wanted and stem not in words:
+            words[stem] = word
+            if len(words) == len(wanted):
+                break
+    return tuple(" ".join(words.get(stem, stem) for stem in term.split(" ")) for term in terms)
 
 
-def _word_of(stem: str, lower: str) -> str:
-    """The first word of ``lower`` whose stem is ``stem`` among those starting like it, else the stem itself."""
-    prefix = stem[:-1] if stem.endswith("i") else stem  # Snowball writes a final y as i: deliveri <- delivery
-    for match in re.finditer(rf"\b{re.escape(prefix)}[^\W\d_]*", lower):
-        if stem_word(match.group()) == stem:
-            return match.group()
-    return stem
+_WORDS = re.compile(r"\b[^\W\d_]+")
+"""A run of letters starting a word: the words a stem is looked up among (one pattern, compiled once)."""
