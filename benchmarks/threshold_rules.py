@@ -1,0 +1,124 @@
+"""Stricter ways to pick a department's threshold from its validation curve, against the shipped rule.
+
+Run inside the project's environment: ``.venv/bin/python benchmarks/threshold_rules.py [--model DIR]
+[--fold-seeds 6]``. The shipped rule takes the lowest threshold at which validation precision reaches the target,
+which is slightly optimistic held out. Each alternative below replaces it while the curves are fitted, and
+every rule is scored like ``benchmarks/decisions.py`` (calibration and curves cross-fitted on the validation
+split, target 0.95) for each fold seed; the mean, the lowest and each seed's precision and coverage per source
+are printed as one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import numpy as np
+import numpy.typing as npt
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.coverage_variants import score  # noqa: E402
+from benchmarks.decisions import bundle_and_data  # noqa: E402
+from classifier.textclean import clean_texts  # noqa: E402
+from schemas.decisions import TARGETS, CurvePoint  # noqa: E402
+from training.classifier import threshold_curves  # noqa: E402
+
+Estimate = Callable[[npt.NDArray[np.bool_], npt.NDArray[np.float64]], npt.NDArray[np.float64]]
+"""Precision estimate at each cut from the correctness and confidences sorted by falling confidence."""
+
+
+def rule(estimate: Estimate, burn_in: int | None = None) -> Callable[..., list[CurvePoint]]:
+    """A curve function like the shipped one with another precision ``estimate``; with ``burn_in`` the threshold
+    must also keep every higher cut past the first ``burn_in`` events at the target (no dip above it)."""
+
+    def curve(confidence: npt.ArrayLike, correct: npt.ArrayLike, targets: Any = TARGETS) -> list[CurvePoint]:
+        conf = np.asarray(confidence, dtype=np.float64)
+        order = np.argsort(-conf, kind="stable")
+        conf, ok = conf[order], np.asarray(correct, dtype=bool)[order]
+        n = len(conf)
+        estimated = estimate(ok, conf)
+        observed = np.cumsum(ok) / np.arange(1, n + 1)
+        cut = np.r_[conf[:-1] > conf[1:], True] if n else np.zeros(0, dtype=bool)
+        points = []
+        for target in targets:
+            good = estimated >= target - 1e-9
+            if burn_in is not None:
+                dips = np.flatnonzero(~good & (np.arange(n) >= burn_in))
+                good &= np.arange(n) < (dips.min() if dips.size else n)
+            reached = np.flatnonzero(cut & good)
+            if reached.size == 0:
+                points.append(CurvePoint(target=target, threshold=None, precision=None, coverage=0.0, routed=0))
+                continue
+            i = int(reached.max())
+            points.append(
+                CurvePoint(
+                    target=target,
+                    threshold=float(conf[i]),
+                    precision=round(float(observed[i]), 4),
+                    coverage=round((i + 1) / n, 4),
+                    routed=i + 1,
+                )  # fmt: skip
+            )
+        return points
+
+    return curve
+
+
+def _with_errors(extra: float) -> Estimate:
+    """Observed precision with ``extra`` made-up misroutes added at every cut (a pseudo-count prior)."""
+    return lambda ok, conf: np.cumsum(ok) / (np.arange(1, len(ok) + 1) + extra)
+
+
+def _observed_or_confidence(ok: npt.NDArray[np.bool_], conf: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """The lower of the observed precision and the mean calibrated confidence of the routed events."""
+    n = np.arange(1, len(ok) + 1)
+    return np.minimum(np.cumsum(ok) / n, np.cumsum(conf) / n)
+
+
+RULES: dict[str, Callable[..., list[CurvePoint]] | None] = {
+    "shipped: lowest threshold reaching the target": None,
+    "no dip below the target above the threshold (after 20 events)": rule(_with_errors(0.0), burn_in=20),
+    "one made-up misroute at every cut": rule(_with_errors(1.0)),
+    "two made-up misroutes at every cut": rule(_with_errors(2.0)),
+    "lower of observed precision and mean confidence": rule(_observed_or_confidence),
+}
+
+
+def main() -> int:
+    """Print the JSON."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, help="bundle (default: the registry's current)")
+    parser.add_argument("--data-dir", type=Path, default=None, help="shared data (default: ../shared/data)")
+    parser.add_argument("--fold-seeds", type=int, default=6, help="fold seeds 0..N-1 to score (default 6)")
+    args = parser.parse_args()
+    if args.fold_seeds < 1:
+        parser.error("--fold-seeds must be at least 1")
+    bundle, _, val = bundle_and_data(args.model, args.data_dir)
+    probs = bundle.runner.probabilities(clean_texts(val.texts, bundle.manifest.max_chars))
+    result: dict[str, Any] = {"model": bundle.version, "target": 0.95, "fold_seeds": args.fold_seeds, "rules": {}}
+    for name, curve in RULES.items():
+        with mock.patch.object(threshold_curves, "curve", curve) if curve else contextlib.nullcontext():
+            seeds = [score(bundle.space, probs, val, seed) for seed in range(args.fold_seeds)]
+        result["rules"][name] = {
+            source: {
+                "precision_mean": round(float(np.mean([s[source]["precision"] for s in seeds])), 4),
+                "precision_lowest": min(s[source]["precision"] for s in seeds),
+                "coverage_mean": round(float(np.mean([s[source]["coverage"] for s in seeds])), 4),
+                "per_seed": [[s[source]["precision"], s[source]["coverage"]] for s in seeds],
+            }
+            for source in seeds[0]
+        }
+        print(f"{name}: {json.dumps(result['rules'][name]['cfpb'])}", file=sys.stderr, flush=True)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
