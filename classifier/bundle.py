@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import ValidationError
 
+from classifier.batch_shapes import ROW_BUCKETS, padded
 from classifier.calibration import apply_temperature
 from classifier.explain import LinearExplainer
 from classifier.label_space import LabelSpace, Probabilities
@@ -28,22 +29,22 @@ if TYPE_CHECKING:  # Keras ships no type information: mypy sees Any behind the n
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 256
-
 
 class ModelRunner:
     """A Keras model behind one ``tf.function`` over a string batch of any size: traced once, never eager.
 
     Texts are grouped by length before batching so short messages are not padded to a narrative's length;
-    probabilities come back in input order.
+    each call is padded to a bucketed shape (:mod:`classifier.batch_shapes`); probabilities come back in input
+    order.
     """
 
-    def __init__(self, model: keras.Model, batch_size: int = BATCH_SIZE) -> None:
+    def __init__(self, model: keras.Model) -> None:
         import tensorflow as tf
 
         self._tf = tf
         self.model = model
-        self.batch_size = batch_size
+        self.batch_size = ROW_BUCKETS[-1] - 1
+        """Texts per model call: the largest bucket holds them and the filler row that sets the length."""
         self.n_outputs = int(model.output_shape[-1])
         self._call = tf.function(
             lambda texts: model(texts, training=False), input_signature=[tf.TensorSpec([None], tf.string)]
@@ -55,8 +56,8 @@ class ModelRunner:
         order = sorted(range(len(cleaned)), key=lambda i: len(cleaned[i]))
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
-            batch = self._tf.constant([cleaned[i] for i in rows], dtype=self._tf.string)
-            out[rows] = self._call(batch).numpy()
+            batch = self._tf.constant(padded([cleaned[i] for i in rows]), dtype=self._tf.string)
+            out[rows] = self._call(batch).numpy()[: len(rows)]
         return out
 
 
@@ -108,7 +109,7 @@ class BundleClassifier:
         return self.explainer.explain(cleaned, index, texts)
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        """One prediction per raw text, in order; the model is called once per batch of up to 256 texts."""
+        """One prediction per raw text, in order; the model is called once per 255 texts."""
         if not texts:
             return []
         return self.space.predictions(self.probabilities(texts), self.alternatives)
@@ -158,7 +159,7 @@ def verify_model_file(path: Path, manifest: ModelManifest) -> Path:
     return model_file
 
 
-def load_bundle(path: Path, batch_size: int = BATCH_SIZE) -> BundleClassifier:
+def load_bundle(path: Path) -> BundleClassifier:
     """Read, verify (manifest, sha256, cleaning version, output size) and load a bundle directory.
 
     Any failure, whatever the files hold (junk, a ``config.json`` nested 100,000 deep, wrong types), is a
@@ -176,7 +177,7 @@ def load_bundle(path: Path, batch_size: int = BATCH_SIZE) -> BundleClassifier:
     import classifier.keras_layers  # noqa: F401 - registers the custom layers for deserialisation
 
     try:
-        runner = ModelRunner(keras.saving.load_model(model_file, compile=False, safe_mode=True), batch_size)
+        runner = ModelRunner(keras.saving.load_model(model_file, compile=False, safe_mode=True))
     except Exception as exc:  # noqa: BLE001 - the file's content is untrusted: any failure is a refusal
         raise ModelLoadError(
             f"model bundle {path}: cannot load {manifest.model_file}: {describe_exception(exc)}"
