@@ -31,7 +31,7 @@ from benchmarks.decisions import bundle_and_data  # noqa: E402
 from classifier.bundle import BundleClassifier  # noqa: E402
 from classifier.explain import stopwords  # noqa: E402
 from classifier.textclean import PLACEHOLDERS, clean_texts, stem_word  # noqa: E402
-from service.decisions import DecisionRules  # noqa: E402
+from service.decisions import DecisionRules, ExplainScope  # noqa: E402
 from service.pipeline import BatchPolicy, process_batch  # noqa: E402
 from service.routing import InRecord  # noqa: E402
 from training.classifier.data import LabelledTexts  # noqa: E402
@@ -149,7 +149,7 @@ def router_cost(bundle: BundleClassifier, texts: Sequence[str], kind: str, repea
               for i, t in enumerate(texts)]  # fmt: skip
     records = [InRecord("in", 0, i, None, e.encode(), 0) for i, e in enumerate(events)]
     now = datetime.now(UTC)
-    scopes = ("off", "triage", "all")
+    scopes: tuple[ExplainScope, ...] = ("off", "triage", "all")
     policies = {scope: BatchPolicy("routed.", "dlq", 1_000_000, rules=DecisionRules(explain=scope)) for scope in scopes}
     best = dict.fromkeys(scopes, float("inf"))
     out: dict[str, Any] = {}
