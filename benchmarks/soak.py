@@ -4,13 +4,13 @@ Run inside the project's environment: ``.venv/bin/python benchmarks/soak.py [--m
 Short messages, complaint narratives and a share of malformed records are offered at a fixed rate; the
 router's resident memory (``process_resident_memory_bytes`` on its /metrics) is sampled throughout. The
 first half of the run is warm-up (the model's buffers and the allocator's pools grow in steps); the
-baseline is the memory at half time, and a leak is suspected when the second half adds more than
-``--max-growth-mb``. Afterwards every produced key is looked up in the outputs: routed + dead-lettered
-= produced, duplicates and lost are counted. Prints one JSON object. The embedded broker slows down with every
-produce batch a partition holds (``benchmarks/broker_stall.py``), so the load generator batches for
-``--linger-ms``; ``--bootstrap HOST:PORT`` runs soaks on a real Kafka. ``--backlog-share 0.8`` first measures
-one router's backlog rate of short messages and of narratives (``harness.backlog_rate``) and offers that share
-of the mix's rate instead of ``--rate``.
+second half is judged: a leak is suspected when the least-squares slope of its samples exceeds
+``--max-slope-mb-per-hour`` (single samples swing by ±20 MB, a slope much less). Afterwards every produced
+key is looked up in the outputs: routed + dead-lettered = produced, duplicates and lost are counted. Prints
+one JSON object. The embedded broker slows down with every produce batch a partition holds
+(``benchmarks/broker_stall.py``), so the load generator batches for ``--linger-ms``; ``--bootstrap HOST:PORT``
+runs soaks on a real Kafka. ``--backlog-share 0.8`` first measures one router's backlog rate of short messages
+and of narratives (``harness.backlog_rate``) and offers that share of the mix's rate instead of ``--rate``.
 """
 
 from __future__ import annotations
@@ -92,7 +92,12 @@ def main() -> None:
     parser.add_argument("--long-every", type=int, default=5, help="every N-th event is a narrative (default 5)")
     parser.add_argument("--malformed-every", type=int, default=250, help="every N-th record is broken (default 250)")
     parser.add_argument("--sample-seconds", type=float, default=10.0, help="memory sampling period (default 10)")
-    parser.add_argument("--max-growth-mb", type=float, default=25.0, help="allowed second-half growth (default 25)")
+    parser.add_argument(
+        "--max-slope-mb-per-hour",
+        type=float,
+        default=10.0,
+        help="allowed second-half memory slope (default 10)",
+    )
     parser.add_argument("--delivery", choices=["exactly_once", "at_least_once"], default="exactly_once")
     parser.add_argument(
         "--linger-ms",
@@ -162,6 +167,7 @@ def main() -> None:
     half = [(t, m) for t, m in samples if t >= offered_s / 2]
     baseline = half[0][1] if half else float("nan")
     growth = max(m for _, m in half) - baseline if half else float("nan")
+    slope_per_hour = slope_per_minute(half) * 60
     produced = {f"s{i}" for i in range(total)}
     result = {
         "minutes": args.minutes,
@@ -184,15 +190,15 @@ def main() -> None:
         "rss_mb_at_half_time": baseline,
         "rss_mb_end": samples[-1][1],
         "rss_growth_mb_second_half": growth,
-        "rss_slope_mb_per_min_second_half": slope_per_minute(half),
-        "rss_slope_mb_per_hour_second_half": slope_per_minute(half) * 60,
+        "rss_slope_mb_per_min_second_half": slope_per_hour / 60,
+        "rss_slope_mb_per_hour_second_half": slope_per_hour,
         "rss_mb_at_minutes": {
             str(minute): min(samples, key=lambda s: abs(s[0] - 60 * minute))[1]
             for minute in (10, 30, 60)
             if samples and samples[-1][0] >= 60 * minute - args.sample_seconds
         },
-        "max_growth_mb": args.max_growth_mb,
-        "leak_suspected": growth > args.max_growth_mb,
+        "max_slope_mb_per_hour": args.max_slope_mb_per_hour,
+        "leak_suspected": slope_per_hour > args.max_slope_mb_per_hour,
         "rss_samples": [[round(t, 1), round(m, 1)] for t, m in samples],
     }
     print(json.dumps(result, indent=2, sort_keys=True))  # noqa: T201
