@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from core.cli import build_parser
 from training.classifier.model import TINY, ModelConfig
 from training.commands.train_classifier import _config
@@ -37,3 +39,10 @@ def test_tiny_keeps_plain_targets_and_a_fixed_learning_rate() -> None:
 def test_the_linear_branch_is_on_by_default_and_can_be_left_out() -> None:
     assert ModelConfig().linear_branch and _parse("--tiny").linear_branch
     assert not _parse("--no-linear-branch").linear_branch
+
+
+def test_source_weight_power_is_off_by_default_and_bounded() -> None:
+    assert ModelConfig().source_weight_power == 0.0
+    assert _parse("--source-weight-power", "1").source_weight_power == 1.0
+    with pytest.raises(SystemExit):
+        _parse("--source-weight-power", "1.5")

@@ -34,6 +34,8 @@ class ModelConfig:
     label_smoothing: float = 0.1
     """Softened targets: the softmax is kept from fitting the training labels with certainty (less over-fitting)."""
     class_weight_power: float = 0.5
+    source_weight_power: float = 0.0
+    """Per-source balancing of the Bi-LSTM's loss: 1 gives each source the same total weight, 0 weighs rows alike."""
     linear_branch: bool = True
     """Average the Bi-LSTM's softmax with a TF-IDF logistic regression's (their errors differ: +1.5 points)."""
     linear_word_features: int = 5_000
@@ -66,6 +68,7 @@ class ConfigOverrides(TypedDict, total=False):
     learning_rate: float | None
     dropout: float | None
     label_smoothing: float | None
+    source_weight_power: float | None
     seed: int | None
     glove: bool | None
     linear_branch: bool | None

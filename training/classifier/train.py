@@ -45,17 +45,21 @@ class TrainedModel:
     vocabulary_size: int
 
 
-def sample_weights(labels: Sequence[str], sources: Sequence[str], power: float) -> np.ndarray:
+def sample_weights(
+    labels: Sequence[str], sources: Sequence[str], power: float, source_power: float = 0.0
+) -> np.ndarray:
     """Per-row weights that balance labels within each source: ``(n_source / (k * n_label)) ** power``,
-    normalised to mean 1 (CFPB's 71 payments complaints weigh more than its 2,551 credit reports)."""
+    times ``(n / (s * n_source)) ** source_power`` across the ``s`` sources (1: every source weighs the same in
+    total), normalised to mean 1 (CFPB's 71 payments complaints weigh more than its 2,551 credit reports)."""
     weights = np.ones(len(labels), dtype=np.float32)
     by_source: dict[str, list[int]] = {}
     for i, source in enumerate(sources):
         by_source.setdefault(source, []).append(i)
     for rows in by_source.values():
         counts = Counter(labels[i] for i in rows)
+        share = (len(labels) / (len(by_source) * len(rows))) ** source_power
         for i in rows:
-            weights[i] = (len(rows) / (len(counts) * counts[labels[i]])) ** power
+            weights[i] = (len(rows) / (len(counts) * counts[labels[i]])) ** power * share
     return np.asarray(weights / weights.mean(), dtype=np.float32)
 
 
@@ -120,7 +124,7 @@ def train_model(train: LabelledTexts, val: LabelledTexts, config: ModelConfig, c
     model = build_model(config, vocabulary, len(labels), embeddings)
     y_train = np.asarray([index[label] for label in train.labels], dtype=np.int32)
     y_val = np.asarray([index[label] for label in val.labels], dtype=np.int32)
-    weights = sample_weights(train.labels, train.sources, config.class_weight_power)
+    weights = sample_weights(train.labels, train.sources, config.class_weight_power, config.source_weight_power)
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
     callbacks = [
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True),

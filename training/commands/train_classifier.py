@@ -51,6 +51,11 @@ def register(subparsers: Subparsers) -> None:
     model.add_argument("--learning-rate", type=bounded_float(0, 1, open_low=True), help="AdamW learning rate")
     model.add_argument("--dropout", type=RATE, help="dropout before the softmax")
     model.add_argument("--label-smoothing", type=RATE, help="label smoothing of the cross-entropy (0 for none)")
+    model.add_argument(
+        "--source-weight-power",
+        type=bounded_float(0, 1),
+        help="per-source balancing of the Bi-LSTM's loss: 1 weighs each source alike in total, 0 (default) each row",
+    )
     model.add_argument("--no-glove", action="store_true", help="random embedding initialisation instead of GloVe")
     model.add_argument(
         "--no-linear-branch",
@@ -117,6 +122,7 @@ def _config(args: argparse.Namespace) -> ModelConfig:
         learning_rate=args.learning_rate,
         dropout=args.dropout,
         label_smoothing=args.label_smoothing,
+        source_weight_power=args.source_weight_power,
         seed=args.seed,
         glove=False if args.no_glove else None,
         linear_branch=False if args.no_linear_branch else None,
