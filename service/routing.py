@@ -10,7 +10,7 @@ from classifier.label_space import triage_rule
 from classifier.prediction import Prediction
 from schemas.common import TRIAGE
 from schemas.events import ComplaintEvent, SocialPostEvent
-from schemas.outputs import Alternative, RoutedEvent, RouteReason
+from schemas.outputs import RoutedEvent, RouteReason
 from service.priority import Priority
 
 MODEL_VERSION_HEADER = "model-version"
@@ -60,23 +60,29 @@ def routed_record(
     in headers."""
     department, reason = decide(prediction, threshold)
     confidence = min(max(prediction.confidence, 0.0), 1.0)
-    # A triage event's own department is triage: the model's answer travels in ``suggested`` for the console.
-    suggested = Alternative(label=prediction.label, department=prediction.department, confidence=confidence)
-    routed = RoutedEvent(
-        event=event,
-        department=department,
-        reason=reason,
-        label=prediction.label,
-        confidence=confidence,
-        alternatives=[
-            Alternative(label=a.label, department=a.department, confidence=min(max(a.confidence, 0.0), 1.0))
-            for a in prediction.alternatives
-        ],
-        model_version=model_version,
-        routed_at=now,
-        suggested=suggested if department == TRIAGE else None,
-        priority=priority,
-        explanation=list(explanation),
+    # One validation for the whole event: nested parts as plain values are checked in the same pass.
+    routed = RoutedEvent.model_validate(
+        {
+            "event": event,
+            "department": department,
+            "reason": reason,
+            "label": prediction.label,
+            "confidence": confidence,
+            "alternatives": [
+                {"label": a.label, "department": a.department, "confidence": min(max(a.confidence, 0.0), 1.0)}
+                for a in prediction.alternatives
+            ],
+            "model_version": model_version,
+            "routed_at": now,
+            # A triage event's own department is triage: the model's answer travels in ``suggested`` for the console.
+            "suggested": (
+                {"label": prediction.label, "department": prediction.department, "confidence": confidence}
+                if department == TRIAGE
+                else None
+            ),
+            "priority": priority,
+            "explanation": list(explanation),
+        }
     )
     headers = [(MODEL_VERSION_HEADER, model_version.encode()), (REASON_HEADER, reason.encode())]
     headers.append((PRIORITY_HEADER, priority.encode()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
@@ -15,13 +16,18 @@ import pytest
 
 from tests.integration.router_process import wait_for
 
+STOP_TIMEOUT_S = 120
+
 
 @pytest.mark.slow
 def test_the_demo_starts_the_console_and_keeps_it_up_until_ctrl_c(
     console_script: Callable[[str], Path], tmp_path: Path
 ) -> None:
     command = [str(console_script("ticket-router")), "demo", "-n", "40", "--no-malformed", "--keep-running"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    env = {**os.environ, "PYTHONFAULTHANDLER": "1"}
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path, env=env
+    )
     lines: list[str] = []
 
     def read() -> None:
@@ -44,7 +50,14 @@ def test_the_demo_starts_the_console_and_keeps_it_up_until_ctrl_c(
         with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
             assert "Triage console" in response.read().decode()
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=120) in (0, 130)
+        try:
+            code = process.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack: where it hangs
+            process.wait(timeout=30)
+            reader.join(timeout=10)
+            pytest.fail(f"the demo did not stop within {STOP_TIMEOUT_S} s of Ctrl-C:\n{''.join(lines)[-8000:]}")
+        assert code in (0, 130), "".join(lines)[-3000:]
     finally:
         if process.poll() is None:
             process.kill()
