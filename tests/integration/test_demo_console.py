@@ -16,7 +16,8 @@ import pytest
 
 from tests.integration.router_process import wait_for
 
-STOP_TIMEOUT_S = 120
+STOP_TIMEOUT_S = 180
+"""Above the demo's own bounds for stopping its parts: router 60 s, console 30 s, broker 10 s, then killed."""
 
 
 @pytest.mark.slow
