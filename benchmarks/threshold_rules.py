@@ -52,20 +52,7 @@ def rule(estimate: Estimate, burn_in: int | None = None) -> Callable[..., list[C
             if burn_in is not None:
                 dips = np.flatnonzero(~good & (np.arange(n) >= burn_in))
                 good &= np.arange(n) < (dips.min() if dips.size else n)
-            reached = np.flatnonzero(cut & good)
-            if reached.size == 0:
-                points.append(CurvePoint(target=target, threshold=None, precision=None, coverage=0.0, routed=0))
-                continue
-            i = int(reached.max())
-            points.append(
-                CurvePoint(
-                    target=target,
-                    threshold=float(conf[i]),
-                    precision=round(float(observed[i]), 4),
-                    coverage=round((i + 1) / n, 4),
-                    routed=i + 1,
-                )  # fmt: skip
-            )
+            points.append(threshold_curves.lowest_cut(target, conf, observed, cut & good))
         return points
 
     return curve

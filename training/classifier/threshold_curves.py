@@ -38,23 +38,25 @@ def curve(confidence: npt.ArrayLike, correct: npt.ArrayLike, targets: Sequence[f
     precision = np.cumsum(ok) / np.arange(1, n + 1)
     # A cut is possible only after the last of a group of equal confidences.
     cut = np.r_[conf[:-1] > conf[1:], True] if n else np.zeros(0, dtype=bool)
-    points = []
-    for target in targets:
-        reached = np.flatnonzero(cut & (precision >= target - _TOLERANCE))
-        if reached.size == 0:
-            points.append(CurvePoint(target=target, threshold=None, precision=None, coverage=0.0, routed=0))
-            continue
-        i = int(reached.max())
-        points.append(
-            CurvePoint(
-                target=target,
-                threshold=float(conf[i]),
-                precision=round(float(precision[i]), 4),
-                coverage=round((i + 1) / n, 4),
-                routed=i + 1,
-            )
-        )
-    return points
+    return [lowest_cut(target, conf, precision, cut & (precision >= target - _TOLERANCE)) for target in targets]
+
+
+def lowest_cut(
+    target: float, conf: npt.NDArray[np.float64], precision: npt.NDArray[np.float64], allowed: npt.NDArray[np.bool_]
+) -> CurvePoint:
+    """The point for ``target`` at the last ``allowed`` cut of events sorted by falling ``conf`` (the lowest
+    threshold), with the observed ``precision`` there; no threshold when no cut is allowed."""
+    reached = np.flatnonzero(allowed)
+    if reached.size == 0:
+        return CurvePoint(target=target, threshold=None, precision=None, coverage=0.0, routed=0)
+    i = int(reached.max())
+    return CurvePoint(
+        target=target,
+        threshold=float(conf[i]),
+        precision=round(float(precision[i]), 4),
+        coverage=round((i + 1) / len(conf), 4),
+        routed=i + 1,
+    )
 
 
 def segment_curves(departments: Sequence[str], predicted: npt.NDArray[np.object_], confidence: Probabilities,
