@@ -82,13 +82,14 @@ def _hold(messages: list[DemoMessage]) -> Callable[[DemoOutcome], None]:
         _say(summarize(messages, outcome))
         _say(f"\nEverything keeps running: open {outcome.console_url} to work the triage queue. Ctrl-C stops it all.")
         stop = threading.Event()
-        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        # Own handlers: a demo started as a script's background job inherits SIGINT ignored; Ctrl-C must still work.
+        previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             while not stop.wait(1.0):
                 pass
-        except KeyboardInterrupt:
             _say("stopping ...")
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     return hold

@@ -1,4 +1,5 @@
-"""``ticket-router demo --keep-running``: the summary names the triage console, which serves until Ctrl-C."""
+"""``ticket-router demo --keep-running``: the summary names the triage console, which serves until Ctrl-C
+(even when the demo was started with SIGINT ignored, as a script's background job is)."""
 
 from __future__ import annotations
 
@@ -26,8 +27,15 @@ def test_the_demo_starts_the_console_and_keeps_it_up_until_ctrl_c(
 ) -> None:
     command = [str(console_script("ticket-router")), "demo", "-n", "40", "--no-malformed", "--keep-running"]
     env = {**os.environ, "PYTHONFAULTHANDLER": "1"}
+    # Started as a script's background job is: with SIGINT ignored. Ctrl-C must stop the demo all the same.
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path, env=env
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509 - no threads touch it
     )
     lines: list[str] = []
 
