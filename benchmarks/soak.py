@@ -167,7 +167,7 @@ def main() -> None:
     half = [(t, m) for t, m in samples if t >= offered_s / 2]
     baseline = half[0][1] if half else float("nan")
     growth = max(m for _, m in half) - baseline if half else float("nan")
-    slope_per_hour = slope_per_minute(half) * 60
+    slope_per_min = slope_per_minute(half)
     produced = {f"s{i}" for i in range(total)}
     result = {
         "minutes": args.minutes,
@@ -190,15 +190,15 @@ def main() -> None:
         "rss_mb_at_half_time": baseline,
         "rss_mb_end": samples[-1][1],
         "rss_growth_mb_second_half": growth,
-        "rss_slope_mb_per_min_second_half": slope_per_hour / 60,
-        "rss_slope_mb_per_hour_second_half": slope_per_hour,
+        "rss_slope_mb_per_min_second_half": slope_per_min,
+        "rss_slope_mb_per_hour_second_half": slope_per_min * 60,
         "rss_mb_at_minutes": {
             str(minute): min(samples, key=lambda s: abs(s[0] - 60 * minute))[1]
             for minute in (10, 30, 60)
             if samples and samples[-1][0] >= 60 * minute - args.sample_seconds
         },
         "max_slope_mb_per_hour": args.max_slope_mb_per_hour,
-        "leak_suspected": slope_per_hour > args.max_slope_mb_per_hour,
+        "leak_suspected": slope_per_min * 60 > args.max_slope_mb_per_hour,
         "rss_samples": [[round(t, 1), round(m, 1)] for t, m in samples],
     }
     print(json.dumps(result, indent=2, sort_keys=True))  # noqa: T201

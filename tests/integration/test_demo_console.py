@@ -27,7 +27,7 @@ def test_the_demo_starts_the_console_and_keeps_it_up_until_ctrl_c(
 ) -> None:
     command = [str(console_script("ticket-router")), "demo", "-n", "40", "--no-malformed", "--keep-running"]
     env = {**os.environ, "PYTHONFAULTHANDLER": "1"}
-    # Started as a script's background job is: with SIGINT ignored. Ctrl-C must stop the demo all the same.
+    # Started the way a script's background job is, with SIGINT ignored: Ctrl-C must stop the demo all the same.
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
