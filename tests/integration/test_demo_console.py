@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -19,6 +20,24 @@ from tests.integration.router_process import wait_for
 
 STOP_TIMEOUT_S = 180
 """Above the demo's own bounds for stopping its parts: router 60 s, console 30 s, broker 10 s, then killed."""
+
+
+def descendants(pid: int) -> set[int]:
+    """The processes below ``pid`` (children, grandchildren ...), from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
 
 
 @pytest.mark.slow
@@ -38,6 +57,7 @@ def test_the_demo_starts_the_console_and_keeps_it_up_until_ctrl_c(
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509 - no threads touch it
     )
     lines: list[str] = []
+    family: set[int] = set()
 
     def read() -> None:
         assert process.stdout is not None
@@ -51,6 +71,7 @@ def test_the_demo_starts_the_console_and_keeps_it_up_until_ctrl_c(
         )
         output = "".join(lines)
         assert process.poll() is None, output[-3000:]
+        family = descendants(process.pid)  # broker, router, console: none may outlive a failed test
         match = re.search(r"Triage console: (\d+) items waiting for an agent at (http://127\.0\.0\.1:\d+/)", output)
         assert match, output[-3000:]
         waiting, url = int(match.group(1)), match.group(2)
@@ -69,8 +90,12 @@ def test_the_demo_starts_the_console_and_keeps_it_up_until_ctrl_c(
         assert code in (0, 130), "".join(lines)[-3000:]
     finally:
         if process.poll() is None:
+            family |= descendants(process.pid)
             process.kill()
             process.wait()
+        for pid in family:
+            with contextlib.suppress(ProcessLookupError):  # stopped by the demo, as it should be
+                os.kill(pid, signal.SIGKILL)
         reader.join(timeout=10)
         if process.stdout is not None:
             process.stdout.close()
