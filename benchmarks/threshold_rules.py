@@ -108,10 +108,12 @@ def main() -> int:
     args = parser.parse_args()
     if args.fold_seeds < 1:
         parser.error("--fold-seeds must be at least 1")
+    only = set(args.rules.split(",")) if args.rules else None
+    if only is not None and not only <= {str(i) for i in range(len(RULES))}:
+        parser.error(f"--rules takes numbers from 0 to {len(RULES) - 1}, got {args.rules!r}")
     bundle, _, val = bundle_and_data(args.model, args.data_dir)
     probs = bundle.runner.probabilities(clean_texts(val.texts, bundle.manifest.max_chars))
     result: dict[str, Any] = {"model": bundle.version, "target": 0.95, "fold_seeds": args.fold_seeds, "rules": {}}
-    only = set(args.rules.split(",")) if args.rules else None
     for number, (name, patch) in enumerate(RULES.items()):
         if only is not None and str(number) not in only:
             continue
