@@ -63,9 +63,9 @@ def curve(
     order = np.argsort(-conf, kind="stable")
     conf, ok = conf[order], ok[order]
     n = len(conf)
-    routed = np.arange(1, n + 1)
-    precision = np.cumsum(ok) / routed
-    estimate = precision if prior is None else (np.cumsum(ok) + PRIOR_EVENTS * prior(conf)) / (routed + PRIOR_EVENTS)
+    right, routed = np.cumsum(ok), np.arange(1, n + 1)
+    precision = right / routed
+    estimate = precision if prior is None else (right + PRIOR_EVENTS * prior(conf)) / (routed + PRIOR_EVENTS)
     # A cut is possible only after the last of a group of equal confidences.
     cut = np.r_[conf[:-1] > conf[1:], True] if n else np.zeros(0, dtype=bool)
     points = []
